@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+export interface DaemonConfig {
+  home: string;
+  host: string;
+  port: number;
+  apiKey: string;
+  webhookSecret: string;
+  defaultModel: string;
+  /** Extra names besides loopback that the Host header may carry. */
+  allowedHosts: string[];
+  /** Which displays back the machines: real X displays, or in-memory fakes for tests. */
+  desktop: 'real' | 'fake';
+  logLevel: string;
+  logFormat: 'json' | 'pretty';
+}
+
+export interface ConfigOverrides {
+  home?: string;
+  host?: string;
+  port?: number;
+  model?: string;
+}
+
+/** The data directory a user would look for: XDG on Linux, the platform's own elsewhere. */
+export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
+  if (env['DESKPILOT_HOME']) return env['DESKPILOT_HOME'];
+  if (process.platform === 'darwin')
+    return join(homedir(), 'Library', 'Application Support', 'deskpilot');
+  if (process.platform === 'win32') {
+    return join(env['LOCALAPPDATA'] ?? join(homedir(), 'AppData', 'Local'), 'deskpilot');
+  }
+  return join(env['XDG_DATA_HOME'] ?? join(homedir(), '.local', 'share'), 'deskpilot');
+}
+
+const portSchema = z.coerce.number().int().min(0).max(65_535);
+
+/**
+ * Reads the daemon's configuration once, from flags over environment over defaults, and fails
+ * with the name of the setting when a value is unusable. Creates the data dir and, on first start,
+ * the API key and webhook secret files, readable by their owner only.
+ */
+export function loadConfig(
+  overrides: ConfigOverrides = {},
+  env: NodeJS.ProcessEnv = process.env,
+): DaemonConfig {
+  const home = overrides.home ?? defaultHome(env);
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+
+  const port = portSchema.safeParse(overrides.port ?? env['DESKPILOT_PORT'] ?? 7878);
+  if (!port.success)
+    throw new Error('DESKPILOT_PORT (or --port) must be an integer from 0 to 65535');
+
+  const desktop = env['DESKPILOT_DESKTOP'] ?? 'real';
+  if (desktop !== 'real' && desktop !== 'fake')
+    throw new Error('DESKPILOT_DESKTOP must be "real" or "fake"');
+
+  return {
+    home,
+    host: overrides.host ?? env['DESKPILOT_HOST'] ?? '127.0.0.1',
+    port: port.data,
+    apiKey: env['DESKPILOT_API_KEY'] || secretFile(join(home, 'api_key'), 'dp_'),
+    webhookSecret:
+      env['DESKPILOT_WEBHOOK_SECRET'] || secretFile(join(home, 'webhook_secret'), 'whsec_'),
+    defaultModel: overrides.model ?? env['DESKPILOT_MODEL'] ?? defaultModelFor(env),
+    allowedHosts: (env['DESKPILOT_ALLOWED_HOSTS'] ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean),
+    desktop,
+    logLevel: env['DESKPILOT_LOG_LEVEL'] ?? 'info',
+    logFormat: logFormat(env),
+  };
+}
+
+function defaultModelFor(env: NodeJS.ProcessEnv): string {
+  if (env['ANTHROPIC_API_KEY']) return 'anthropic:claude-sonnet-4-5';
+  if (env['OPENAI_BASE_URL']) return 'openai-compatible:ui-tars-1.5';
+  return 'anthropic:claude-sonnet-4-5';
+}
+
+function logFormat(env: NodeJS.ProcessEnv): 'json' | 'pretty' {
+  const format = env['DESKPILOT_LOG_FORMAT'];
+  if (format === 'json' || format === 'pretty') return format;
+  return process.stdout.isTTY ? 'pretty' : 'json';
+}
+
+/** Reads a secret kept in a file, creating it with a fresh random value on first use. */
+export function secretFile(path: string, prefix: string): string {
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const secret = `${prefix}${randomBytes(24).toString('base64url')}`;
+  writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+  return secret;
+}
