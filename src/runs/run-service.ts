@@ -287,6 +287,7 @@ export class RunService {
         control,
         log,
         humanReply,
+        ...(this.#deps.loopOptions ? { options: this.#deps.loopOptions } : {}),
       });
       await agent.run();
     })()
