@@ -192,19 +192,20 @@ export class RunService {
     return shot;
   }
 
-  /** Ends every running loop as `daemon_stopped` and waits for the loops to let go. */
+  /**
+   * Ends every running run as `daemon_stopped` and waits for the loops to let go. A run that
+   * waits for a human keeps waiting in the store; the next daemon resumes it.
+   */
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#deadlines.clear();
-    for (const runId of this.#controls.keys()) {
+    for (const [runId, control] of this.#controls) {
       const run = await this.#deps.store.getRun(runId);
-      if (run?.state !== 'running') continue;
-      await this.#finishQuietly(
-        runId,
-        'failed',
-        'daemon_stopped',
-        'the daemon stopped while this run was running',
-      );
+      if (run?.state === 'running') {
+        const message = 'the daemon stopped while this run was running';
+        await this.#finishQuietly(runId, 'failed', 'daemon_stopped', message);
+      }
+      control.stop('the daemon is stopping');
     }
     await Promise.allSettled([...this.#loops]);
   }
@@ -276,6 +277,7 @@ export class RunService {
     const log = this.#log.child({ runId: run.id });
 
     const loop = (async () => {
+      if (run.machine_id === LOCAL_MACHINE_ID) await machines.openLocal();
       const desktop = machines.desktop(run.machine_id);
       const model = models.resolve(run.model);
       const agent = new AgentLoop({
