@@ -5,7 +5,7 @@ import type { AgentLoopOptions } from '../agent/agent-loop.ts';
 import { loadConfig, type DaemonConfig } from '../config.ts';
 import { createDaemon, type Daemon } from '../daemon.ts';
 import type { RunEvent } from '../events/event.ts';
-import { silentLogger } from '../log.ts';
+import { silentLogger, type Logger } from '../log.ts';
 import { FakeDisplayBackend } from '../machines/fake-backend.ts';
 import type { ModelProvider } from '../models/model-registry.ts';
 import { scriptedProvider } from '../models/scripted/index.ts';
@@ -21,6 +21,7 @@ export interface HarnessOptions {
   webhooks?: Omit<WebhookSenderOptions, 'secret'>;
   pingMs?: number;
   backend?: FakeDisplayBackend;
+  log?: Logger;
 }
 
 /**
@@ -49,7 +50,7 @@ export class DaemonHarness {
     );
     this.daemon = createDaemon({
       config: this.config,
-      log: silentLogger(),
+      log: options.log ?? silentLogger(),
       backend: this.backend,
       providers: [scriptedProvider(), ...(options.providers ?? [])],
       ...(options.loopOptions ? { loopOptions: options.loopOptions } : {}),
