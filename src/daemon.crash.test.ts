@@ -47,7 +47,7 @@ async function api(url: string, path: string, body?: unknown) {
 }
 
 describe('a daemon killed mid-run', () => {
-  it('ends the interrupted run failed daemon_stopped and runs the queued one on restart', async () => {
+  it('fails the interrupted run daemon_stopped and runs the queued one on restart', async () => {
     const slow = join(home, 'slow.json');
     const quick = join(home, 'quick.json');
     writeFileSync(slow, JSON.stringify({ turns: [{ delay_ms: 600_000 }] }));

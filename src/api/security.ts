@@ -59,7 +59,8 @@ export function requireApiKey(apiKey: string): MiddlewareHandler {
     if (!given) {
       throw new AuthenticationError(
         'missing_api_key',
-        'send the API key as "Authorization: Bearer <key>" or "X-API-Key: <key>"; `deskpilot key` shows it',
+        'send the API key as "Authorization: Bearer <key>" or "X-API-Key: <key>"; ' +
+          '`deskpilot key` shows it',
       );
     }
     // Compared as digests so that neither the length nor the content leaks through timing.

@@ -2,7 +2,10 @@ import type { Context } from 'hono';
 import type { z } from 'zod';
 import { InvalidRequestError } from '../errors.ts';
 
-/** Reads and validates a JSON body; an empty body counts as `{}` for routes whose fields are all optional. */
+/**
+ * Reads and validates a JSON body. With `emptyIsObject`, an empty body counts as `{}`, for routes
+ * whose fields are all optional.
+ */
 export async function parseJsonBody<T extends z.ZodType>(
   c: Context,
   schema: T,
