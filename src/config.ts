@@ -17,6 +17,15 @@ export interface DaemonConfig {
   desktop: 'real' | 'fake';
   logLevel: string;
   logFormat: 'json' | 'pretty';
+  /** Claude's endpoint and key; null leaves the SDK's own default (api.anthropic.com). */
+  anthropic: { apiKey: string | null; baseURL: string | null };
+  /** An OpenAI-compatible chat endpoint (vLLM, Ollama, llama.cpp) for open models. */
+  openai: { apiKey: string | null; baseURL: string | null };
+  /**
+   * Screenshots kept in a model's conversation: the newest `keep` always stay, and older ones
+   * are dropped `pruneBatch` at a time so the prompt cache breaks rarely instead of every turn.
+   */
+  screenshotHistory: { keep: number; pruneBatch: number };
 }
 
 export interface ConfigOverrides {
@@ -74,13 +83,32 @@ export function loadConfig(
     desktop,
     logLevel: env['DESKPILOT_LOG_LEVEL'] ?? 'info',
     logFormat: logFormat(env),
+    anthropic: {
+      apiKey: env['ANTHROPIC_API_KEY'] || null,
+      baseURL: env['ANTHROPIC_BASE_URL'] || null,
+    },
+    openai: { apiKey: env['OPENAI_API_KEY'] || null, baseURL: env['OPENAI_BASE_URL'] || null },
+    screenshotHistory: {
+      keep: positiveInt(env, 'DESKPILOT_KEEP_SCREENSHOTS', 3),
+      pruneBatch: positiveInt(env, 'DESKPILOT_SCREENSHOT_PRUNE_BATCH', 10),
+    },
   };
 }
 
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
+  return value;
+}
+
+// Sonnet 4.5 is retired on the Claude API (SDK 1.15 dropped its ids); Sonnet 5.5 is the current
+// Sonnet and speaks the generally available computer toolset.
 function defaultModelFor(env: NodeJS.ProcessEnv): string {
-  if (env['ANTHROPIC_API_KEY']) return 'anthropic:claude-sonnet-4-5';
+  if (env['ANTHROPIC_API_KEY']) return 'anthropic:claude-sonnet-5-5';
   if (env['OPENAI_BASE_URL']) return 'openai-compatible:ui-tars-1.5';
-  return 'anthropic:claude-sonnet-4-5';
+  return 'anthropic:claude-sonnet-5-5';
 }
 
 function logFormat(env: NodeJS.ProcessEnv): 'json' | 'pretty' {

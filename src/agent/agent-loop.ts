@@ -89,6 +89,7 @@ export class AgentLoop {
       instructions: this.#run.instructions,
       screen,
       stepsTaken: this.#run.steps_taken,
+      deadlineAt: new Date(this.#run.deadline_at),
       log: this.#log,
     });
 
@@ -439,6 +440,7 @@ export class AgentLoop {
       frame,
       summary,
       signal: control.signal,
+      deadlineAt: new Date(this.#run.deadline_at),
       log: this.#log,
     });
     const outcome = { passed: verdict.passed, reason: verdict.reason };

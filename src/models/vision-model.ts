@@ -50,6 +50,8 @@ export interface SessionInit {
   screen: Size;
   /** Steps already taken when a session is rebuilt for a run that is resumed after a restart. */
   stepsTaken: number;
+  /** When the run times out: retries that could not finish before it are not attempted. */
+  deadlineAt: Date;
   log: Logger;
 }
 
@@ -67,6 +69,7 @@ export interface VerifyInput {
   /** What the agent claims it did. */
   summary: string;
   signal: AbortSignal;
+  deadlineAt: Date;
   log: Logger;
 }
 
