@@ -1,9 +1,23 @@
+import type { Logger } from 'pino';
 import type { DaemonConfig } from '../config.ts';
+import { createLogger } from '../log.ts';
 import { FakeDisplayBackend } from './fake-backend.ts';
 import type { DisplayBackend } from './machine.ts';
+import { X11DisplayBackend } from './x11/x11-backend.ts';
 
-/** The display backend the configuration asks for. */
-export async function displayBackendFor(config: DaemonConfig): Promise<DisplayBackend> {
+/**
+ * The display backend the configuration asks for. Real displays are X11 ones: the daemon's own
+ * `$DISPLAY` as `local`, and Xvfb screens as virtual machines.
+ */
+export async function displayBackendFor(
+  config: DaemonConfig,
+  log?: Logger,
+): Promise<DisplayBackend> {
   if (config.desktop === 'fake') return new FakeDisplayBackend();
-  throw new Error('real displays are not wired in yet; set DESKPILOT_DESKTOP=fake');
+  return new X11DisplayBackend({
+    log: (log ?? createLogger({ level: config.logLevel, format: config.logFormat })).child({
+      component: 'desktop',
+    }),
+    localDisplay: process.env['DISPLAY'],
+  });
 }
