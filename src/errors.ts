@@ -100,6 +100,7 @@ export type RunFailureCode =
   | 'no_progress'
   | 'model_error'
   | 'model_refused'
+  | 'agent_gave_up'
   | 'machine_lost'
   | 'deadline_exceeded'
   | 'daemon_stopped'

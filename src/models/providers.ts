@@ -3,6 +3,7 @@ import type { DaemonConfig } from '../config.ts';
 import { silentLogger } from '../log.ts';
 import { anthropicProvider } from './anthropic/index.ts';
 import type { ModelProvider } from './model-registry.ts';
+import { openAICompatibleProvider } from './openai-compatible/index.ts';
 import { scriptedProvider } from './scripted/index.ts';
 
 /**
@@ -20,6 +21,11 @@ export function defaultProviders(
       baseURL: config.anthropic.baseURL,
       history: config.screenshotHistory,
       log,
+    }),
+    openAICompatibleProvider({
+      baseURL: config.openai.baseURL,
+      apiKey: config.openai.apiKey,
+      keepImages: config.screenshotHistory.keep,
     }),
   ];
 }
