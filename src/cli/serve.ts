@@ -1,31 +1,41 @@
 import type { Command } from 'commander';
-import { loadConfig, type ConfigOverrides } from '../config.ts';
-import { createDaemon } from '../daemon.ts';
-import { createLogger } from '../log.ts';
-import { displayBackendFor } from '../machines/backends.ts';
-import { defaultProviders } from '../models/providers.ts';
+import type { ConfigOverrides } from '../config.ts';
 
 interface ServeOptions {
   home?: string;
   host?: string;
   port?: string;
   model?: string;
+  json?: boolean;
 }
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('run the daemon in the foreground')
-    .option('--home <dir>', 'data directory (DESKPILOT_HOME)')
     .option('--host <host>', 'address to bind (DESKPILOT_HOST)', undefined)
     .option('--port <port>', 'port to listen on (DESKPILOT_PORT, default 7878)')
     .option('--model <provider:model>', 'default model for runs that name none (DESKPILOT_MODEL)')
-    .action(async (options: ServeOptions) => {
-      await serveCommand(options);
+    .option('--json', 'log one JSON object per line (DESKPILOT_LOG_FORMAT=json)')
+    // `--home` is a global option, since the other commands read the key from the data dir too.
+    .action(async (_options: ServeOptions, command: Command) => {
+      await serveCommand(command.optsWithGlobals<ServeOptions>());
     });
 }
 
 async function serveCommand(options: ServeOptions): Promise<void> {
+  // Loaded here rather than at the top so that every other command starts without the daemon's
+  // native modules (SQLite, image codecs).
+  const [{ loadConfig }, { createDaemon }, { createLogger }, backends, models, viewer] =
+    await Promise.all([
+      import('../config.ts'),
+      import('../daemon.ts'),
+      import('../log.ts'),
+      import('../machines/backends.ts'),
+      import('../models/providers.ts'),
+      import('../viewer/site.ts'),
+    ]);
+  if (options.json) process.env['DESKPILOT_LOG_FORMAT'] = 'json';
   const overrides: ConfigOverrides = {
     ...(options.home ? { home: options.home } : {}),
     ...(options.host ? { host: options.host } : {}),
@@ -43,8 +53,9 @@ async function serveCommand(options: ServeOptions): Promise<void> {
   const daemon = createDaemon({
     config,
     log,
-    backend: await displayBackendFor(config),
-    providers: defaultProviders(config),
+    backend: await backends.displayBackendFor(config),
+    providers: models.defaultProviders(config),
+    site: viewer.createViewerSite({ apiKey: config.apiKey }),
   });
   await daemon.start();
   const { url } = await daemon.listen();

@@ -1,0 +1,199 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Run } from '../runs/run.ts';
+import { startDaemon, type DaemonProcess } from '../cli/testing/daemon-process.ts';
+
+// The viewer in real headless Chromium against a daemon child process (in-memory machines,
+// scripted models). Needs Debian's chromium, which scripts/setup-native.sh installs.
+
+const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+const click = (x: number, y: number) => ({ action: 'left_click', coordinate: [x, y] });
+
+let daemon: DaemonProcess;
+let profile: string;
+let browser: BrowserContext;
+
+beforeAll(async () => {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(
+      `no Chromium at ${chromiumPath}: run scripts/setup-native.sh or set CHROMIUM_PATH`,
+    );
+  }
+  daemon = await startDaemon();
+  profile = mkdtempSync(join(tmpdir(), 'deskpilot-chromium-'));
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await daemon?.stop();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${daemon.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${daemon.apiKey}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+async function finishedRun(task: string, model: string): Promise<Run> {
+  const run = await api<Run>('POST', '/v1/runs', { task, model });
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const current = await api<Run>('GET', `/v1/runs/${run.id}`);
+    if (current.finished_at) return current;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`run ${run.id} did not finish`);
+}
+
+/** A page signed in the way `deskpilot open` does it: a one-time code, then the cookie. */
+async function openSignedIn(path: string): Promise<Page> {
+  const { login_path } = await api<{ login_path: string }>('POST', '/session/codes');
+  const page = await browser.newPage();
+  page.on('pageerror', (error) => {
+    throw error;
+  });
+  await page.goto(`${daemon.url}${login_path}&next=${encodeURIComponent(path)}`);
+  return page;
+}
+
+describe('the web viewer in chromium', () => {
+  it('lists a finished run with its state, task, steps and cost', async () => {
+    const run = await finishedRun(
+      'Open the pricing page',
+      daemon.script('list', { turns: [{ actions: [click(10, 10)] }, { done: true }] }),
+    );
+    const page = await openSignedIn('/');
+
+    const row = page.locator(`tr[data-run-id="${run.id}"]`);
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await row.locator('.state').textContent()).toBe('succeeded');
+    expect(await row.locator('td.task').textContent()).toBe('Open the pricing page');
+    expect(await row.locator('td.num').first().textContent()).toBe('2/50');
+    await page.close();
+  });
+
+  it("shows each step's screenshot with the click marker where the model clicked", async () => {
+    // Written for a 1024×640 frame, so the model saw a scaled-down 1280×800 screen.
+    const clicks = [click(100, 80), click(900, 560), click(512, 320)];
+    const model = daemon.script('clicks', {
+      frame: { width: 1024, height: 640 },
+      turns: [
+        ...clicks.map((action, i) => ({ text: `Clicking target ${i + 1}`, actions: [action] })),
+        { text: 'Typing', actions: [{ action: 'type', text: 'hello viewer' }] },
+        { done: true, text: 'Clicked all three targets' },
+      ],
+    });
+    const run = await finishedRun('Click the three targets, then type', model);
+    const page = await openSignedIn(`/runs/${run.id}`);
+
+    await expect.poll(() => page.locator('article.step').count()).toBe(5);
+    for (const [index, action] of clicks.entries()) {
+      const step = page.locator(`article.step[data-step="${index + 1}"]`);
+      await step.scrollIntoViewIfNeeded();
+      const image = step.locator('img.screenshot');
+      await expect
+        .poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth))
+        .toBe(1024);
+
+      const shown = (await image.boundingBox())!;
+      const marker = (await step.locator('.mark.click .dot').boundingBox())!;
+      const scale = shown.width / 1024;
+      expect(marker.x + marker.width / 2).toBeCloseTo(shown.x + action.coordinate[0]! * scale, 0);
+      expect(marker.y + marker.height / 2).toBeCloseTo(shown.y + action.coordinate[1]! * scale, 0);
+    }
+    expect(await page.locator('article.step[data-step="4"] .label-text').textContent()).toBe(
+      '⌨ “hello viewer”',
+    );
+
+    mkdirSync(artifacts, { recursive: true });
+    await page.locator('article.step[data-step="1"]').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(artifacts, 'viewer-run-page.png'), fullPage: true });
+    await page.close();
+  });
+
+  it("adds a live run's new steps as they happen, without a reload", async () => {
+    const turns = Array.from({ length: 4 }, (_, i) => ({
+      delay_ms: 600,
+      actions: [click(50 + i * 100, 50)],
+    }));
+    const model = daemon.script('live', {
+      turns: [...turns, { done: true, text: 'finished live' }],
+    });
+    const run = await api<Run>('POST', '/v1/runs', { task: 'A slow run', model });
+    const page = await openSignedIn(`/runs/${run.id}`);
+    await page.waitForSelector('article.step');
+    let navigations = 0;
+    page.on('framenavigated', () => (navigations += 1));
+
+    const seen = new Set<number>();
+    await expect
+      .poll(
+        async () => {
+          seen.add(await page.locator('article.step').count());
+          return page.locator('.run-head .state').getAttribute('data-state');
+        },
+        { timeout: 15_000 },
+      )
+      .toBe('succeeded');
+
+    expect(await page.locator('article.step').count()).toBe(5);
+    expect(seen.size).toBeGreaterThanOrEqual(3);
+    expect(navigations).toBe(0);
+    await page.close();
+  });
+
+  it('cancels a run with the cancel button', async () => {
+    const turns = Array.from({ length: 30 }, () => ({ delay_ms: 400, actions: [click(5, 5)] }));
+    const run = await api<Run>('POST', '/v1/runs', {
+      task: 'A run to cancel',
+      model: daemon.script('cancel', { turns }),
+    });
+    const page = await openSignedIn(`/runs/${run.id}`);
+    await page.waitForSelector('article.step');
+
+    await page.getByRole('button', { name: 'Cancel run' }).click();
+
+    await expect
+      .poll(() => page.locator('.run-head .state').getAttribute('data-state'))
+      .toBe('cancelled');
+    expect((await api<Run>('GET', `/v1/runs/${run.id}`)).state).toBe('cancelled');
+    expect(await page.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
+    await page.close();
+  });
+
+  it('asks to sign in without a session, and signs in with the key', async () => {
+    // The last test: clearing the cookies signs out every page of this browser.
+    const page = await browser.newPage();
+    await browser.clearCookies();
+    await page.goto(daemon.url);
+
+    await page.getByLabel('API key').fill(daemon.apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    await expect.poll(() => page.locator('h1').first().textContent()).toBe('Runs');
+    expect(page.url()).toBe(`${daemon.url}/`);
+    await page.close();
+  });
+});
