@@ -8,6 +8,7 @@ import { EventBus } from './events/event-bus.ts';
 import type { DisplayBackend } from './machines/machine.ts';
 import { MachineRegistry } from './machines/machine-registry.ts';
 import { ModelRegistry, type ModelProvider } from './models/model-registry.ts';
+import { replayProvider } from './models/replay/index.ts';
 import { RunLifecycle } from './runs/lifecycle.ts';
 import { RunService } from './runs/run-service.ts';
 import { SqliteRunStore } from './store/sqlite-store.ts';
@@ -44,7 +45,8 @@ export function createDaemon(parts: DaemonParts): Daemon {
   const bus = new EventBus();
   const lifecycle = new RunLifecycle(store, bus, log);
   const machines = new MachineRegistry(parts.backend, log);
-  const models = new ModelRegistry(parts.providers);
+  // Replays read earlier runs from this daemon's own store, so they are added once it exists.
+  const models = new ModelRegistry([...parts.providers, replayProvider(store)]);
   const runs = new RunService({
     store,
     lifecycle,

@@ -1,0 +1,1 @@
+export { ReplayModel, replayProvider } from './replay-model.ts';
