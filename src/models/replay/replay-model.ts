@@ -127,7 +127,7 @@ class ReplaySession implements AgentSession {
   }
 }
 
-/** An action from the frame it was recorded in to the frame sent now, as the scripted model scales. */
+/** An action from the frame it was recorded in to the frame sent now, scaled as scripts are. */
 function rescale(action: Action, from: Size, to: Size): Action {
   if (from.width === to.width && from.height === to.height) return action;
   const point = ([x, y]: Point): Point => [
