@@ -127,8 +127,12 @@ describe('the web viewer in chromium', () => {
       '⌨ “hello viewer”',
     );
 
+    // Screenshots load as they come into view: bring each in before the picture of the page.
+    for (const step of await page.locator('article.step').all()) {
+      await step.scrollIntoViewIfNeeded();
+      await expect.poll(() => step.locator('img.screenshot').getAttribute('src')).toMatch(/^blob:/);
+    }
     mkdirSync(artifacts, { recursive: true });
-    await page.locator('article.step[data-step="1"]').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(artifacts, 'viewer-run-page.png'), fullPage: true });
     await page.close();
   });

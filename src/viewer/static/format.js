@@ -14,6 +14,13 @@ export function duration(ms) {
   return `${minutes}:${seconds}`;
 }
 
+/** A step's length: `0.8 s`, `12 s`, then `1:05`. */
+export function shortDuration(ms) {
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  return duration(ms);
+}
+
 export function age(iso, now = Date.now()) {
   const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
   if (seconds < 60) return `${seconds}s ago`;

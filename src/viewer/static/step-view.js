@@ -1,5 +1,5 @@
 import { h, replace } from './dom.js';
-import { cost, duration, tokens } from './format.js';
+import { cost, duration, shortDuration, tokens } from './format.js';
 import { drawOverlay } from './overlay.js';
 
 const phaseText = {
@@ -25,6 +25,9 @@ export function createStepView(step, { run, loadImage }) {
     header,
     h('div', { class: 'step-body' }, h('figure', { class: 'shot' }, frameBox, caption), details),
   );
+  // A click on the screenshot gives it the whole width of the page, and another takes it back.
+  frameBox.addEventListener('click', () => element.classList.toggle('wide'));
+  frameBox.title = 'Click to enlarge';
   let shownScreenshot = null;
 
   function update(current) {
@@ -68,7 +71,7 @@ function frameCaption(frame) {
 function renderHeader(header, step, run) {
   const offset = duration(Date.parse(step.startedAt) - Date.parse(run.created_at));
   const took = step.finishedAt
-    ? duration(Date.parse(step.finishedAt) - Date.parse(step.startedAt))
+    ? shortDuration(Date.parse(step.finishedAt) - Date.parse(step.startedAt))
     : null;
   const usage = step.usage;
   const phase = !step.finishedAt && phaseText[step.phase];
