@@ -8,14 +8,15 @@
 #   imagemagick              import, the screenshot-desktop capture backend on Linux
 #   xauth x11-utils          xdpyinfo and friends, to check that a display answers
 #   libxtst6 libx11-6 libxext6  the libraries nut-js's native module links against
-#   xdotool                  independent checks in native tests (pointer, windows)
+#   xclip                    typing text outside ASCII: it is pasted through the X selections
+#   xdotool                  finding launched programs' windows; checks in native tests
 #   xterm chromium           programs that virtual machines launch
 #   matchbox-window-manager  the small window manager a virtual machine may ask for
 set -euo pipefail
 
 packages=(
   xvfb x11-xserver-utils imagemagick xauth x11-utils libxtst6 libx11-6 libxext6
-  xdotool xterm chromium matchbox-window-manager
+  xclip xdotool xterm chromium matchbox-window-manager
 )
 
 missing=()
