@@ -53,8 +53,8 @@ async function serveCommand(options: ServeOptions): Promise<void> {
   const daemon = createDaemon({
     config,
     log,
-    backend: await backends.displayBackendFor(config),
-    providers: models.defaultProviders(config),
+    backend: await backends.displayBackendFor(config, log),
+    providers: models.defaultProviders(config, log),
     site: viewer.createViewerSite({ apiKey: config.apiKey }),
   });
   await daemon.start();

@@ -29,7 +29,7 @@ export function registerRun(program: Command): void {
     .argument('<task>', 'what the agent should do, in natural language')
     .option(
       '-m, --model <provider:model>',
-      "model, e.g. anthropic:claude-sonnet-4-5 or scripted:file.json (default: the daemon's)",
+      "model, e.g. anthropic:claude-sonnet-5-5 or scripted:file.json (default: the daemon's)",
     )
     .option('--machine <id>', 'machine to run on (see `deskpilot machines ls`)', 'local')
     .addOption(

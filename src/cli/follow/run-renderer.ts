@@ -174,7 +174,8 @@ export class RunRenderer {
     const took = duration(
       Date.parse(run.finished_at ?? run.created_at) - Date.parse(run.created_at),
     );
-    const facts = `in ${took} · ${run.steps_taken} steps · ${cost(run.usage.cost_usd)}`;
+    const steps = `${run.steps_taken} step${run.steps_taken === 1 ? '' : 's'}`;
+    const facts = `in ${took} · ${steps} · ${cost(run.usage.cost_usd)}`;
     const mark = run.state === 'succeeded' ? style.green('✓') : style.red('✗');
     const code = run.error ? ` (${run.error.code})` : '';
     this.#out.line(`${mark} ${stateText(run.state)}${code} ${style.dim(facts)}`);
