@@ -477,6 +477,49 @@ describe('history, cache and cost', () => {
   });
 });
 
+describe('verifier', () => {
+  it('asks once more for a verdict it cannot read, and counts both calls', async () => {
+    fake.reply(
+      { turn: { content: [b.thinking('hmm', 'sig-v'), b.text('Looks done to me.')] } },
+      { turn: { content: [b.text('{"passed": true, "reason": "the dialog shows Saved"}')] } },
+    );
+    const verdict = await model('claude-opus-5-5').verify({
+      task: 'save the file',
+      summary: 'saved',
+      frame,
+      signal,
+      deadlineAt: new Date(Date.now() + 60_000),
+      log: silentLogger(),
+    });
+
+    expect(verdict).toMatchObject({
+      passed: true,
+      reason: 'the dialog shows Saved',
+      modelCalls: 2,
+    });
+    expect(verdict.costUsd).toBeGreaterThan(0);
+    expect(JSON.stringify(fake.requests[1]!.body['messages'])).toContain(
+      'Answer only with the JSON',
+    );
+    expect(fake.problems).toEqual([]);
+  });
+
+  it('fails model_error when the second answer is no verdict either', async () => {
+    fake.reply({ turn: { content: [b.text('yes')] } }, { turn: { content: [b.text('yes!')] } });
+    const error = (await model('claude-opus-5-5')
+      .verify({
+        task: 't',
+        summary: 's',
+        frame,
+        signal,
+        deadlineAt: new Date(Date.now() + 60_000),
+        log: silentLogger(),
+      })
+      .catch((e: unknown) => e)) as RunError;
+    expect(error.code).toBe('model_error');
+  });
+});
+
 describe('cancel', () => {
   it('aborts the HTTP request of a slow streamed answer', async () => {
     fake.reply({ turn: { content: [done()] }, stallMs: 30_000 });

@@ -149,7 +149,8 @@ class OpenSession implements AgentSession {
         );
       }
       told = true;
-      this.#log.info({ problem: parsed.problem }, 'unusable answer, telling the model once');
+      // The problem can quote the answer, which may hold text to type: it stays out of the log.
+      this.#log.info({ format: this.#format.name }, 'unusable answer, telling the model once');
       this.#messages.push({
         role: 'user',
         content: `Your last answer could not be used: ${parsed.problem}. Answer again in the format you were given.`,

@@ -188,7 +188,7 @@ describe('qwen-vl answers', () => {
     );
     expect(
       parseQwen({ content: '<tool_call>{not json}</tool_call>', toolCalls: [] }, same).problem,
-    ).toMatch(/not valid JSON/);
+    ).toMatch(/does not hold valid JSON/);
     expect(parseQwen({ content: call({ action: 'fly' }), toolCalls: [] }, same).problem).toMatch(
       /unknown action fly/,
     );

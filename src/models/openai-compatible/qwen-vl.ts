@@ -118,7 +118,7 @@ export function parseQwen(reply: RawReply, toFrame: ToFrame): ParsedReply {
   let answer: string | null = null;
   for (const raw of calls) {
     const args = readArguments(raw);
-    if (!args) return { ...parsed, problem: `a tool call is not valid JSON: ${raw.slice(0, 200)}` };
+    if (!args) return { ...parsed, problem: 'a <tool_call> does not hold valid JSON' };
     if (args['action'] === 'answer') {
       answer = String(args['text'] ?? '');
       continue;

@@ -198,7 +198,7 @@ function readCalls(source: string): Call[] {
     skipSpace();
     if (at >= source.length) return calls;
     const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(source.slice(at))?.[0];
-    if (!name) throw new Error(`cannot read an action at "${source.slice(at, at + 30)}"`);
+    if (!name) throw new Error('the Action line holds something that is not an action call');
     at += name.length;
     skipSpace();
     if (source[at] !== '(') throw new Error(`${name} is not followed by "("`);
