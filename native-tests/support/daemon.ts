@@ -65,8 +65,10 @@ export class TestDaemon {
   static async start(options: { env?: Record<string, string> } = {}): Promise<TestDaemon> {
     const home = mkdtempSync(join(tmpdir(), 'deskpilot-native-home-'));
     const apiKey = `dp_test_${randomBytes(12).toString('hex')}`;
+    // No DISPLAY unless the test gives one: `local` stays unopened instead of grabbing a screen.
+    const { DISPLAY: _display, ...inherited } = process.env;
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
+      ...inherited,
       DESKPILOT_HOME: home,
       DESKPILOT_HOST: '127.0.0.1',
       DESKPILOT_PORT: '0',
@@ -76,7 +78,6 @@ export class TestDaemon {
       DESKPILOT_LOG_LEVEL: 'debug',
       ...options.env,
     };
-    delete env['DISPLAY'];
     const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'deskpilot'), 'serve'], {
       cwd: REPO_ROOT,
       env,

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import type { Action, Point } from '../../actions/action.ts';
 import { ActionError, UnavailableError } from '../../errors.ts';
@@ -34,6 +35,10 @@ export interface WorkerDesktopOptions {
   settle?: Partial<SettleOptions>;
   /** How long the worker may take to load nut-js and answer its first call. */
   startTimeoutMs?: number;
+  /** What a call may take besides its own work before the worker counts as hung. */
+  callMarginMs?: number;
+  /** The worker's entry file; tests give a stand-in that misbehaves on purpose. */
+  entry?: string;
 }
 
 interface Pending {
@@ -44,9 +49,13 @@ interface Pending {
 }
 
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
+/**
+ * The worker is TypeScript run from source, so it starts with tsx's loader, taken from this
+ * package's own dependencies (whatever started the daemon, and from whichever folder).
+ */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const STOP_GRACE_MS = 3000;
-/** What a call may take besides its own work before the worker counts as hung. */
-const CALL_MARGIN_MS = 15_000;
+const DEFAULT_CALL_MARGIN_MS = 15_000;
 
 /**
  * A display driven by a worker process (`worker-main.ts`). Every call is time-boxed: a worker that
@@ -59,6 +68,7 @@ export class WorkerDesktop implements Desktop {
   readonly #child: ChildProcess;
   readonly #log: Logger;
   readonly #settle: SettleOptions;
+  readonly #margin: number;
   readonly #pending = new Map<number, Pending>();
   readonly #helpers = new Set<number>();
   readonly #exited: Promise<void>;
@@ -73,6 +83,7 @@ export class WorkerDesktop implements Desktop {
     this.#child = child;
     this.#log = options.log.child({ display: options.display, workerPid: child.pid });
     this.#settle = settle;
+    this.#margin = options.callMarginMs ?? DEFAULT_CALL_MARGIN_MS;
     this.#exited = new Promise((resolve) => child.once('exit', () => resolve()));
 
     child.on('message', (message: unknown) => {
@@ -88,8 +99,8 @@ export class WorkerDesktop implements Desktop {
   /** Starts a worker on the display and waits until it has checked the display and loaded. */
   static async start(options: WorkerDesktopOptions): Promise<WorkerDesktop> {
     const settle = { ...defaultSettleOptions, ...options.settle };
-    const child = fork(WORKER_ENTRY, [], {
-      execArgv: ['--import', import.meta.resolve('tsx')],
+    const child = fork(options.entry ?? WORKER_ENTRY, [], {
+      execArgv: ['--import', TSX_LOADER],
       env: { ...process.env, DISPLAY: options.display },
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -122,12 +133,12 @@ export class WorkerDesktop implements Desktop {
   }
 
   size(): Promise<Size> {
-    return this.#call('size', {}, CALL_MARGIN_MS);
+    return this.#call('size', {}, this.#margin);
   }
 
   async capture(spec: FrameSpec, backend?: CaptureBackend): Promise<Frame> {
     const params = backend ? { spec, backend } : { spec };
-    return asFrame(await this.#call('capture', params, CALL_MARGIN_MS));
+    return asFrame(await this.#call('capture', params, this.#margin));
   }
 
   async perform(action: ScreenAction, spec: FrameSpec): Promise<ActionOutput> {
@@ -137,12 +148,12 @@ export class WorkerDesktop implements Desktop {
   }
 
   cursorPosition(): Promise<Point> {
-    return this.#call('cursor', {}, CALL_MARGIN_MS);
+    return this.#call('cursor', {}, this.#margin);
   }
 
   /** Waits for the screen to settle without acting; the benchmark measures this. */
   settle(): Promise<{ settled: boolean; waitedMs: number }> {
-    return this.#call('settle', {}, CALL_MARGIN_MS + this.#settle.capMs);
+    return this.#call('settle', {}, this.#margin + this.#settle.capMs);
   }
 
   /** Declares the display lost from outside, as when its X server died: the worker is stopped. */
@@ -197,7 +208,7 @@ export class WorkerDesktop implements Desktop {
    * clipboard paste, plus the settle cap.
    */
   #budgetMs(action: Action): number {
-    let budget = CALL_MARGIN_MS + this.#settle.capMs;
+    let budget = this.#margin + this.#settle.capMs;
     if (action.action === 'wait' || action.action === 'hold_key') budget += action.duration * 1000;
     if (action.action === 'key') budget += (action.repeat ?? 1) * 200;
     if (action.action === 'type') {

@@ -95,6 +95,23 @@ async function stop(): Promise<void> {
   process.exit(0);
 }
 
+/**
+ * Xlib only notices a dead X server on its next call, and then exits the process. A small call
+ * every few seconds makes an idle worker notice too, so that its machine turns lost when its X
+ * server dies and not when a run next needs it.
+ */
+const HEARTBEAT_MS = 2000;
+setInterval(() => {
+  if (!driver) return;
+  const alive = driver;
+  queue = queue.then(() =>
+    alive.cursor().then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
+}, HEARTBEAT_MS).unref();
+
 process.on('message', (message: unknown) => {
   const request = message as WorkerRequest;
   if (request?.type !== 'request') return;
