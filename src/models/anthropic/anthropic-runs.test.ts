@@ -1,9 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../log.ts';
 import type { StepRecord } from '../../runs/step.ts';
 import { DaemonHarness } from '../../testing/daemon-harness.ts';
 import { claudePrice, costUsd } from '../pricing.ts';
-import { FakeAnthropicServer, fakeBlocks as b } from '../testing/fake-anthropic-server.ts';
+import {
+  FakeAnthropicServer,
+  fakeBlocks as b,
+  type FakeTurn,
+} from '../testing/fake-anthropic-server.ts';
 import { VERIFIER_SYSTEM_PROMPT } from '../verifier.ts';
 import { anthropicProvider } from './index.ts';
 
@@ -64,7 +69,68 @@ async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
   }
 }
 
+const transcript = JSON.parse(
+  readFileSync(
+    new URL('../../../fixtures/models/anthropic-toolset-session.json', import.meta.url),
+    'utf8',
+  ),
+) as { model: string; turns: FakeTurn[] };
+
+function toolResultsOf(requestIndex: number): Record<string, unknown>[] {
+  const messages = fake.requests[requestIndex]!.body['messages'] as {
+    content: Record<string, unknown>[];
+  }[];
+  return messages.at(-1)!.content.filter((block) => block['type'] === 'tool_result');
+}
+
+function blockTypes(result: Record<string, unknown>): string[] {
+  return (result['content'] as { type: string }[]).map((block) => block.type);
+}
+
 describe('anthropic runs', () => {
+  it('plays a hand-written toolset session: batches, zoom, cursor, thinking sent back', async () => {
+    fake.reply(...transcript.turns.map((turn) => ({ turn })));
+    const run = await harness.createRun({
+      task: 'open invoice 42',
+      model: `anthropic:${transcript.model}`,
+    });
+    const ended = await harness.waitForState(run.id, ['succeeded', 'failed']);
+
+    expect(ended.error).toBeNull();
+    expect(ended.result?.summary).toBe('Opened invoice 42.');
+    const desktop = harness.backend.desktops[0]!;
+    expect(desktop.performed.map((action) => action.action)).toEqual([
+      'left_click',
+      'type',
+      'key',
+      'screenshot',
+      'zoom',
+      'cursor_position',
+    ]);
+    expect(desktop.performed[2]).toEqual({ action: 'key', text: 'Down', repeat: 2 });
+
+    const batch = toolResultsOf(1);
+    expect(batch.map((result) => result['tool_use_id'])).toEqual([
+      'toolu_fake_01',
+      'toolu_fake_02',
+      'toolu_fake_03',
+      'toolu_fake_04',
+    ]);
+    // The fresh screenshot answers the screenshot call; the others say OK.
+    expect(batch.map(blockTypes)).toEqual([['text'], ['text'], ['text'], ['image']]);
+    const [zoom, cursor] = toolResultsOf(2);
+    expect(blockTypes(zoom!)).toEqual(['image']);
+    expect(cursor!['content']).toEqual([
+      { type: 'text', text: 'X=640,Y=60' },
+      expect.objectContaining({ type: 'image' }),
+    ]);
+    expect(ended.usage).toMatchObject({
+      model_calls: 3,
+      cache_read_input_tokens: 13_000,
+      cache_creation_input_tokens: 8_500,
+    });
+  });
+
   it('lands a click from the scaled frame on the right screen pixel', async () => {
     const response = await harness.request('/v1/machines', {
       method: 'POST',

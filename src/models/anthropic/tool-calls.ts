@@ -142,7 +142,10 @@ export function toolResults(pending: Pending[], observation: Observation): Block
 
   return pending.map((call, position) => {
     const block = resultFor(call, results, observation);
-    if (position === imageAt) block.content = [...asBlocks(block.content), imageBlock(frame)];
+    // A screenshot call is answered by the screenshot alone; any other call carries it after
+    // its own answer.
+    if (position === screenshotAt) block.content = [imageBlock(frame)];
+    else if (position === imageAt) block.content = [...asBlocks(block.content), imageBlock(frame)];
     if (call.toolset) block['toolset_name'] = 'computer';
     return block;
   });
