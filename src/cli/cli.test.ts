@@ -274,6 +274,12 @@ describe('deskpilot machines, key and open', () => {
     expect(url).not.toContain(daemon.apiKey);
   });
 
+  it('opens the sign-in link in the browser that $BROWSER names', async () => {
+    const result = await runCli(['open', '--json'], { ...env, BROWSER: 'true' });
+
+    expect(JSON.parse(result.stdout)).toMatchObject({ opened: true });
+  });
+
   it('has --help on every command', async () => {
     const commands = [
       [],

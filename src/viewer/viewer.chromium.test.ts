@@ -50,15 +50,19 @@ afterAll(async () => {
 async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${daemon.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${daemon.apiKey}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${daemon.apiKey}`,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   if (!response.ok) throw new Error(`${method} ${path}: ${await response.text()}`);
   return (await response.json()) as T;
 }
 
-async function finishedRun(task: string, model: string): Promise<Run> {
-  const run = await api<Run>('POST', '/v1/runs', { task, model });
+async function finishedRun(task: string, model: string, fields: object = {}): Promise<Run> {
+  const run = await api<Run>('POST', '/v1/runs', { task, model, ...fields });
   for (let attempt = 0; attempt < 100; attempt += 1) {
     const current = await api<Run>('GET', `/v1/runs/${run.id}`);
     if (current.finished_at) return current;
@@ -104,8 +108,11 @@ describe('the web viewer in chromium', () => {
         { text: 'Typing', actions: [{ action: 'type', text: 'hello viewer' }] },
         { done: true, text: 'Clicked all three targets' },
       ],
+      verdicts: [{ passed: true, reason: 'All three targets show as clicked' }],
     });
-    const run = await finishedRun('Click the three targets, then type', model);
+    const run = await finishedRun('Click the three targets, then type', model, {
+      cua_version: 'v4',
+    });
     const page = await openSignedIn(`/runs/${run.id}`);
 
     await expect.poll(() => page.locator('article.step').count()).toBe(5);
@@ -123,6 +130,9 @@ describe('the web viewer in chromium', () => {
       expect(marker.x + marker.width / 2).toBeCloseTo(shown.x + action.coordinate[0]! * scale, 0);
       expect(marker.y + marker.height / 2).toBeCloseTo(shown.y + action.coordinate[1]! * scale, 0);
     }
+    expect(await page.locator('.run-head .banner.verdict.passed').textContent()).toBe(
+      'Verifier passed: All three targets show as clicked',
+    );
     expect(await page.locator('article.step[data-step="4"] .label-text').textContent()).toBe(
       '⌨ “hello viewer”',
     );
@@ -184,6 +194,31 @@ describe('the web viewer in chromium', () => {
       .toBe('cancelled');
     expect((await api<Run>('GET', `/v1/runs/${run.id}`)).state).toBe('cancelled');
     expect(await page.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
+    await page.close();
+  });
+
+  it('pauses a run, shows why it waits, and resumes it with an answer for the agent', async () => {
+    const turns = Array.from({ length: 8 }, () => ({ delay_ms: 300, actions: [click(5, 5)] }));
+    const run = await api<Run>('POST', '/v1/runs', {
+      task: 'A run to pause',
+      model: daemon.script('pause', { turns: [...turns, { done: true, text: 'resumed fine' }] }),
+    });
+    const page = await openSignedIn(`/runs/${run.id}`);
+    const state = () => page.locator('.run-head .state').getAttribute('data-state');
+    await page.waitForSelector('article.step');
+
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await expect.poll(state).toBe('awaiting_human');
+    expect(await page.locator('.banner.waiting').textContent()).toContain('Paused');
+    await page.getByPlaceholder('Answer for the agent (optional)').fill('carry on');
+    await page.getByRole('button', { name: 'Resume' }).click();
+
+    await expect.poll(state, { timeout: 15_000 }).toBe('succeeded');
+    const events = await api<{ data: { type: string; data: { message?: string } }[] }>(
+      'GET',
+      `/v1/runs/${run.id}/events?limit=1000`,
+    );
+    expect(events.data.find((item) => item.type === 'run.resumed')?.data.message).toBe('carry on');
     await page.close();
   });
 
