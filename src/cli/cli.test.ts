@@ -143,11 +143,9 @@ describe('deskpilot run', () => {
   });
 
   it('stops following on Ctrl+C with nobody to answer, and leaves the run going', async () => {
-    const cli = spawnCli(
-      ['run', 'slow', '--model', slowScript('slow-detach', 20, 300), '--json'],
-      env,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const cli = spawnCli(['run', 'slow', '--model', slowScript('slow-detach', 20, 300)], env);
+    // The header shows once the CLI follows the run, and so listens for Ctrl+C.
+    await cli.waitFor('started on machine');
 
     cli.child.stdin!.end();
     cli.child.kill('SIGINT');

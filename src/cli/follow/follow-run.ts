@@ -1,14 +1,17 @@
 import type { RunEvent } from '../../events/event.ts';
 import type { Run } from '../../runs/run.ts';
 import type { ApiClient } from '../client/api-client.ts';
-import { followEvents } from '../client/event-stream.ts';
+import { followEvents, type FollowOptions } from '../client/event-stream.ts';
 import { LiveLine } from '../output/live-line.ts';
 import { style } from '../output/style.ts';
 import { askToCancel } from './ask-to-cancel.ts';
 import { RunRenderer, type Printer } from './run-renderer.ts';
 
 export interface FollowRunOptions {
-  /** Print every event as one line of JSON instead of the human view. */
+  /**
+   * `text`: the human view; `ndjson`: each event as a line of JSON, as the API sent it; `none`:
+   * nothing, for callers that print only the outcome.
+   */
   events: 'text' | 'ndjson' | 'none';
   /** Passed on to the event stream; tests shorten them. */
   idleTimeoutMs?: number;
@@ -39,19 +42,7 @@ export async function followRun(
   process.on('SIGINT', interrupts.onSignal);
 
   try {
-    const stream = followEvents(client, runId, {
-      signal: stop.signal,
-      ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
-      ...(options.giveUpAfterMs ? { giveUpAfterMs: options.giveUpAfterMs } : {}),
-      onReconnect: ({ attempt, after, reason }) => {
-        if (attempt === 1)
-          note(
-            options,
-            live,
-            `the event stream dropped (${reason}); reconnecting after event ${after}`,
-          );
-      },
-    });
+    const stream = followEvents(client, runId, streamOptions(options, live, stop.signal));
     for await (const event of stream) {
       await interrupts.settled();
       show(event, renderer, options);
@@ -65,6 +56,27 @@ export async function followRun(
     process.off('SIGINT', interrupts.onSignal);
     live.done();
   }
+}
+
+function streamOptions(
+  options: FollowRunOptions,
+  live: LiveLine,
+  signal: AbortSignal,
+): FollowOptions {
+  return {
+    signal,
+    ...(options.idleTimeoutMs ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+    ...(options.giveUpAfterMs ? { giveUpAfterMs: options.giveUpAfterMs } : {}),
+    onReconnect: ({ attempt, after, reason }) => {
+      // Said once per outage, not on every retry of it.
+      if (attempt > 1) return;
+      note(
+        options,
+        live,
+        `the event stream dropped (${reason}); reconnecting after event ${after}`,
+      );
+    },
+  };
 }
 
 function show(event: RunEvent, renderer: RunRenderer, options: FollowRunOptions): void {
