@@ -35,9 +35,11 @@ interface Owner {
 const READ_TIMEOUT_MS = 500;
 const OWN_TIMEOUT_MS = 2000;
 /** How long an app may take to ask for the pasted text before typing goes on without it. */
-const PASTE_REQUEST_TIMEOUT_MS = 1500;
+const PASTE_REQUEST_TIMEOUT_MS = 3000;
 /** Requests for one paste come in a burst (TARGETS, then the text); wait for the burst's end. */
 const PASTE_QUIET_MS = 40;
+/** How long a lone CLIPBOARD request may stay alone before it counts as the text itself. */
+const LONE_REQUEST_MS = 600;
 
 export class X11Clipboard {
   readonly #hooks: ClipboardHooks;
@@ -61,13 +63,23 @@ export class X11Clipboard {
       );
     }
     const saved = await this.#saveSelections();
-    const owners = await Promise.all(SELECTIONS.map((selection) => this.#own(selection, text)));
+    const owners = new Map<Selection, Owner>();
     let taken = false;
     try {
+      for (const selection of SELECTIONS) owners.set(selection, await this.#own(selection, text));
+      const started = performance.now();
       await pasteKeys();
       taken = await waitForPasteRequests(owners);
+      this.#hooks.debug(
+        {
+          clipboardRequests: owners.get('clipboard')!.served,
+          primaryRequests: owners.get('primary')!.served,
+          waitedMs: Math.round(performance.now() - started),
+        },
+        'paste served',
+      );
     } finally {
-      await Promise.all(owners.map((owner) => this.#stop(owner)));
+      await Promise.all([...owners.values()].map((owner) => this.#stop(owner)));
       await this.#restore(saved);
     }
     if (!taken) {
@@ -177,15 +189,28 @@ function readSelection(selection: Selection): Promise<string | null> {
   });
 }
 
-/** Resolves true once the app has asked for the text and stopped asking, false if it never did. */
-async function waitForPasteRequests(owners: Owner[]): Promise<boolean> {
+/**
+ * Resolves true once the app has taken the text, false if it never asked. Toolkits differ in how
+ * they ask: Chromium, GTK and Qt paste CLIPBOARD on Shift+Insert and ask for its TARGETS before
+ * the text (two requests), while xterm pastes PRIMARY and asks for the text at once (one request).
+ * Stopping the owners after the TARGETS request alone would lose the paste, so CLIPBOARD needs
+ * two requests, or one and then a long silence from an app that asks for the text directly.
+ */
+async function waitForPasteRequests(owners: Map<Selection, Owner>): Promise<boolean> {
+  const clipboard = owners.get('clipboard')!;
+  const primary = owners.get('primary')!;
   const started = performance.now();
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 10));
     const now = performance.now();
-    const served = owners.filter((owner) => owner.served > 0);
-    const lastServedAt = Math.max(0, ...served.map((owner) => owner.lastServedAt));
-    if (served.length > 0 && now - lastServedAt >= PASTE_QUIET_MS) return true;
-    if (now - started >= PASTE_REQUEST_TIMEOUT_MS) return false;
+    const lastServedAt = Math.max(clipboard.lastServedAt, primary.lastServedAt);
+    const taken =
+      primary.served >= 1 ||
+      clipboard.served >= 2 ||
+      (clipboard.served === 1 && now - clipboard.lastServedAt >= LONE_REQUEST_MS);
+    if (taken && now - lastServedAt >= PASTE_QUIET_MS) return true;
+    if (clipboard.served + primary.served === 0 && now - started >= PASTE_REQUEST_TIMEOUT_MS) {
+      return false;
+    }
   }
 }
