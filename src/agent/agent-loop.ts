@@ -391,7 +391,7 @@ export class AgentLoop {
 
   /** Waits in `awaiting_human` until resumed; a null question means the user paused the run. */
   async #waitForHuman(question: string | null): Promise<Partial<Carry>> {
-    const { lifecycle, control } = this.#deps;
+    const { control } = this.#deps;
     const waiting = control.waitForResume();
     if (question !== null) await this.#askHuman(question);
     this.#log.info(

@@ -39,6 +39,44 @@ export interface RetryOptions {
   classify(error: unknown): Failure;
 }
 
+/** What every model call takes: how to stop it, how long it may run, and where retries go. */
+export interface ModelCallOptions {
+  signal: AbortSignal;
+  deadlineAt: Date;
+  policy: RetryPolicy;
+  log: Logger;
+  /** Filled with every retried failure. */
+  retries: RetryNote[];
+  /** Called before each HTTP attempt, so calls are counted even when they fail. */
+  onAttempt(): void;
+}
+
+/** The longest a single attempt may take; the run's deadline shortens it further. */
+const maxAttemptMs = 10 * 60_000;
+
+/**
+ * One model call with the provider's retries: counts each attempt, gives each the time left
+ * before the deadline, and retries as `withRetries` does.
+ */
+export function callWithRetries<T>(
+  attempt: (timeoutMs: number) => Promise<T>,
+  options: ModelCallOptions,
+  provider: string,
+  classify: (error: unknown) => Failure,
+): Promise<T> {
+  const timed = () => {
+    options.onAttempt();
+    const timeLeft = options.deadlineAt.getTime() - Date.now();
+    return attempt(Math.max(1_000, Math.min(maxAttemptMs, timeLeft)));
+  };
+  const { signal, deadlineAt, policy, log } = options;
+  return withRetries(
+    timed,
+    { policy, signal, deadlineAt, log, provider, classify },
+    options.retries,
+  );
+}
+
 /**
  * Calls `attempt` until it succeeds, the error is not worth retrying, the retries are used up, or
  * the run's deadline is too near to wait. Every retried failure is noted, so the step shows what

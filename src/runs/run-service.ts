@@ -85,7 +85,7 @@ export class RunService {
     input: CreateRunInput,
     idempotencyKey?: string,
   ): Promise<{ run: Run; created: boolean }> {
-    const { store, lifecycle, machines, models } = this.#deps;
+    const { lifecycle, models } = this.#deps;
     const model = input.model ?? this.#deps.defaultModel;
     const bodyHash = createHash('sha256').update(JSON.stringify(input)).digest('hex');
 

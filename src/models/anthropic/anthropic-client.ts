@@ -4,10 +4,9 @@ import type { Usage } from '../../runs/run.ts';
 import {
   retryableStatus,
   retryAfterMs,
-  withRetries,
+  callWithRetries,
   type Failure,
-  type RetryNote,
-  type RetryPolicy,
+  type ModelCallOptions,
 } from '../retry.ts';
 import type { Block, WireMessage } from './wire.ts';
 
@@ -72,22 +71,10 @@ export function usageOf(message: ModelMessage): Usage {
   };
 }
 
-export interface CallOptions {
-  signal: AbortSignal;
-  deadlineAt: Date;
-  policy: RetryPolicy;
-  log: Logger;
-  /** Filled with every retried failure. */
-  retries: RetryNote[];
-  /** Called before each HTTP attempt, so calls are counted even when they fail. */
-  onAttempt(): void;
-}
+export type CallOptions = ModelCallOptions;
 
 type StreamParams = Parameters<Anthropic['messages']['stream']>[0];
 type BetaStreamParams = Parameters<Anthropic['beta']['messages']['stream']>[0];
-
-/** The longest a single attempt may take; the run's deadline shortens it further. */
-const MAX_ATTEMPT_MS = 10 * 60_000;
 
 /**
  * One streamed Messages call, retried as the policy allows. Streaming keeps long answers inside
@@ -99,13 +86,8 @@ export function sendMessage(
   beta: string | null,
   options: CallOptions,
 ): Promise<ModelMessage> {
-  const attempt = async (): Promise<ModelMessage> => {
-    options.onAttempt();
-    const timeLeft = options.deadlineAt.getTime() - Date.now();
-    const requestOptions = {
-      signal: options.signal,
-      timeout: Math.max(1_000, Math.min(MAX_ATTEMPT_MS, timeLeft)),
-    };
+  const attempt = async (timeout: number): Promise<ModelMessage> => {
+    const requestOptions = { signal: options.signal, timeout };
     // The SDK's param types enumerate every block kind; the request is built from checked JSON.
     const stream = beta
       ? client.beta.messages.stream(
@@ -115,19 +97,7 @@ export function sendMessage(
       : client.messages.stream(request as unknown as StreamParams, requestOptions);
     return (await stream.finalMessage()) as unknown as ModelMessage;
   };
-
-  return withRetries(
-    attempt,
-    {
-      policy: options.policy,
-      signal: options.signal,
-      deadlineAt: options.deadlineAt,
-      log: options.log,
-      provider: 'the Anthropic API',
-      classify: classifyAnthropicError,
-    },
-    options.retries,
-  );
+  return callWithRetries(attempt, options, 'the Anthropic API', classifyAnthropicError);
 }
 
 /** Error types that arrive inside a 200 stream and are worth another try. */

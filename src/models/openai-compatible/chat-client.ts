@@ -1,13 +1,11 @@
 import OpenAI, { APIConnectionError, APIError } from 'openai';
-import type { Logger } from 'pino';
 import type { Usage } from '../../runs/run.ts';
 import {
   retryableStatus,
   retryAfterMs,
-  withRetries,
+  callWithRetries,
   type Failure,
-  type RetryNote,
-  type RetryPolicy,
+  type ModelCallOptions,
 } from '../retry.ts';
 import type { RawReply } from './reply.ts';
 
@@ -19,21 +17,12 @@ export interface ChatMessage {
   content: ChatContent;
 }
 
-export interface ChatOptions {
-  signal: AbortSignal;
-  deadlineAt: Date;
-  policy: RetryPolicy;
-  log: Logger;
-  retries: RetryNote[];
-  onAttempt(): void;
-}
+export type ChatOptions = ModelCallOptions;
 
 /** The SDK client for an OpenAI-compatible server, with its own retries off (ours count them). */
 export function createChatClient(baseURL: string, apiKey: string): OpenAI {
   return new OpenAI({ baseURL, apiKey, maxRetries: 0 });
 }
-
-const MAX_ATTEMPT_MS = 10 * 60_000;
 
 /**
  * One chat completion. Not streamed: local servers differ in how they stream tool calls, and an
@@ -46,9 +35,7 @@ export function complete(
   maxTokens: number,
   options: ChatOptions,
 ): Promise<{ reply: RawReply; usage: Usage }> {
-  const attempt = async () => {
-    options.onAttempt();
-    const timeLeft = options.deadlineAt.getTime() - Date.now();
+  const attempt = async (timeout: number) => {
     const response = await client.chat.completions.create(
       {
         model,
@@ -57,22 +44,11 @@ export function complete(
         max_tokens: maxTokens,
         temperature: 0,
       },
-      { signal: options.signal, timeout: Math.max(1_000, Math.min(MAX_ATTEMPT_MS, timeLeft)) },
+      { signal: options.signal, timeout },
     );
     return readResponse(response);
   };
-  return withRetries(
-    attempt,
-    {
-      policy: options.policy,
-      signal: options.signal,
-      deadlineAt: options.deadlineAt,
-      log: options.log,
-      provider: 'the OpenAI-compatible server',
-      classify: classifyOpenAIError,
-    },
-    options.retries,
-  );
+  return callWithRetries(attempt, options, 'the OpenAI-compatible server', classifyOpenAIError);
 }
 
 function readResponse(response: OpenAI.Chat.Completions.ChatCompletion): {

@@ -1,4 +1,4 @@
-import type { Action, Point } from '../../actions/action.ts';
+import { scaleAction } from '../../actions/scale.ts';
 import type { FrameSpec, Size } from '../../desktop/desktop.ts';
 import { InvalidRequestError, RunError } from '../../errors.ts';
 import type { StepRecord } from '../../runs/step.ts';
@@ -112,7 +112,11 @@ class ReplaySession implements AgentSession {
 
     const recorded = step.frame ?? observation.frame.sent;
     const actions = step.actions.map((entry) =>
-      rescale(entry.action, recorded, observation.frame.sent),
+      scaleAction(
+        entry.action,
+        observation.frame.sent.width / recorded.width,
+        observation.frame.sent.height / recorded.height,
+      ),
     );
     return {
       text: step.model_text,
@@ -125,23 +129,4 @@ class ReplaySession implements AgentSession {
       retries: [],
     };
   }
-}
-
-/** An action from the frame it was recorded in to the frame sent now, scaled as scripts are. */
-function rescale(action: Action, from: Size, to: Size): Action {
-  if (from.width === to.width && from.height === to.height) return action;
-  const point = ([x, y]: Point): Point => [
-    Math.round((x * to.width) / from.width),
-    Math.round((y * to.height) / from.height),
-  ];
-  const scaled: Record<string, unknown> = { ...action };
-  if ('coordinate' in action && action.coordinate) scaled['coordinate'] = point(action.coordinate);
-  if ('start_coordinate' in action && action.start_coordinate) {
-    scaled['start_coordinate'] = point(action.start_coordinate);
-  }
-  if (action.action === 'zoom') {
-    const [x0, y0, x1, y1] = action.region;
-    scaled['region'] = [...point([x0, y0]), ...point([x1, y1])];
-  }
-  return scaled as Action;
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { actionSchema, type Action, type Point } from '../../actions/action.ts';
+import { actionSchema, type Point } from '../../actions/action.ts';
+import { scaleAction } from '../../actions/scale.ts';
 import type { Frame, FrameSpec, Size } from '../../desktop/desktop.ts';
 import { InvalidRequestError, RunError } from '../../errors.ts';
 import type {
@@ -139,7 +140,7 @@ class ScriptedSession implements AgentSession {
     ];
     return {
       text: turn.text ?? null,
-      actions: turn.actions.map((action) => scaleAction(action, scale)),
+      actions: turn.actions.map((action) => scaleAction(action, ...scale)),
       ...(turn.done ? { done: { summary: turn.text ?? '' } } : {}),
       ...(turn.needs_human !== undefined ? { needsHuman: { question: turn.needs_human } } : {}),
       usage: { ...zeroUsage(), ...turn.usage },
@@ -148,22 +149,6 @@ class ScriptedSession implements AgentSession {
       retries: [],
     };
   }
-}
-
-/** Rewrites a script action's coordinates from the script's frame into the frame that was sent. */
-function scaleAction(action: Action, [sx, sy]: Point): Action {
-  if (sx === 1 && sy === 1) return action;
-  const point = ([x, y]: Point): Point => [Math.round(x * sx), Math.round(y * sy)];
-  const scaled: Record<string, unknown> = { ...action };
-  if ('coordinate' in action && action.coordinate) scaled['coordinate'] = point(action.coordinate);
-  if ('start_coordinate' in action && action.start_coordinate) {
-    scaled['start_coordinate'] = point(action.start_coordinate);
-  }
-  if (action.action === 'zoom') {
-    const [x0, y0, x1, y1] = action.region;
-    scaled['region'] = [...point([x0, y0]), ...point([x1, y1])];
-  }
-  return scaled as Action;
 }
 
 export function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
