@@ -95,6 +95,27 @@ describe('machines API', () => {
     expect((await response.json()).error.param).toBe(param);
   });
 
+  it('answers 503 machine_unavailable for the screen of a lost machine', async () => {
+    const machine = await (
+      await harness.request('/v1/machines', { method: 'POST', json: {} })
+    ).json();
+    harness.backend.desktops.at(-1)!.loseDisplay('Xvfb exited');
+
+    const listed = await (await harness.request(`/v1/machines/${machine.id}`)).json();
+    expect(listed.state).toBe('lost');
+    const shot = await harness.request(`/v1/machines/${machine.id}/screenshot`);
+    expect(shot.status).toBe(503);
+    expect((await shot.json()).error).toMatchObject({ code: 'machine_unavailable' });
+
+    const model = harness.script({ turns: [{ done: true }] });
+    const run = await harness.request('/v1/runs', {
+      method: 'POST',
+      json: { task: 'x', machine_id: machine.id, model },
+    });
+    expect(run.status).toBe(503);
+    expect((await run.json()).error).toMatchObject({ code: 'machine_unavailable' });
+  });
+
   it('refuses to delete the local machine', async () => {
     const response = await harness.request('/v1/machines/local', { method: 'DELETE' });
     expect(response.status).toBe(400);

@@ -161,9 +161,13 @@ export class MachineRegistry {
       opened.desktop.onLost((reason) => void this.#markLost(entry, reason));
       this.#log.info({ machineId: entry.info.id, display: opened.display }, 'machine ready');
     } catch (error) {
-      entry.lostReason = errorMessage(error);
+      const reason = errorMessage(error);
+      // The local display is retried on every listing; say why once, not on every request.
+      if (reason !== entry.lostReason) {
+        this.#log.warn({ machineId: entry.info.id, reason }, 'machine could not be opened');
+      }
+      entry.lostReason = reason;
       entry.info.state = 'lost';
-      this.#log.warn({ machineId: entry.info.id, err: error }, 'machine could not be opened');
     }
   }
 

@@ -1,4 +1,6 @@
 import { Hono } from 'hono';
+import { DesktopLostError, type Desktop, type Frame } from '../../desktop/desktop.ts';
+import { UnavailableError } from '../../errors.ts';
 import { createMachineSchema } from '../../machines/machine-input.ts';
 import type { MachineRegistry } from '../../machines/machine-registry.ts';
 import { parseJsonBody } from '../validation.ts';
@@ -27,13 +29,7 @@ export function machineRoutes(machines: MachineRegistry): Hono {
   app.get('/:id/screenshot', async (c) => {
     const id = c.req.param('id');
     if (id === 'local') await machines.openLocal();
-    const desktop = machines.desktop(id);
-    const size = await desktop.size();
-    const frame = await desktop.capture({
-      maxWidth: size.width,
-      maxHeight: size.height,
-      format: 'png',
-    });
+    const frame = await captureScreen(machines.desktop(id), id);
     return c.body(new Uint8Array(frame.image), 200, {
       'content-type': 'image/png',
       'cache-control': 'no-store',
@@ -48,4 +44,18 @@ export function machineRoutes(machines: MachineRegistry): Hono {
   });
 
   return app;
+}
+
+/** The whole screen at full size; a display that dies meanwhile is unavailable, not an error. */
+async function captureScreen(desktop: Desktop, machineId: string): Promise<Frame> {
+  try {
+    const size = await desktop.size();
+    return await desktop.capture({ maxWidth: size.width, maxHeight: size.height, format: 'png' });
+  } catch (error) {
+    if (!(error instanceof DesktopLostError)) throw error;
+    throw new UnavailableError(
+      'machine_unavailable',
+      `machine ${machineId} is lost: ${error.message}`,
+    );
+  }
 }
