@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that real and virtual displays need, and nothing that is already
+# Installs the Debian packages that real and virtual displays (and the tests) need, and nothing that is already
 # there. Quick when all are present: one dpkg-query and no network. Needs root (or sudo) when
 # something is missing. See the README for why each package is here.
 #
@@ -12,11 +12,12 @@
 #   xdotool                  finding launched programs' windows; checks in native tests
 #   xterm chromium           programs that virtual machines launch
 #   matchbox-window-manager  the small window manager a virtual machine may ask for
+#   curl jq                  the test that plays a shell client of the hosted runs API
 set -euo pipefail
 
 packages=(
   xvfb x11-xserver-utils imagemagick xauth x11-utils libxtst6 libx11-6 libxext6
-  xclip xdotool xterm chromium matchbox-window-manager
+  xclip xdotool xterm chromium matchbox-window-manager curl jq
 )
 
 missing=()
