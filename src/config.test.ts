@@ -35,9 +35,16 @@ describe('config', () => {
     expect(loadConfig({ home, port: 9100 }, { DESKPILOT_PORT: '9000' }).port).toBe(9100);
   });
 
+  it('captures with grab unless screenshot-desktop is asked for', () => {
+    expect(loadConfig({ home }, {}).capture).toBe('grab');
+    const config = loadConfig({ home }, { DESKPILOT_CAPTURE: 'screenshot-desktop' });
+    expect(config.capture).toBe('screenshot-desktop');
+  });
+
   it('names the setting when a value is unusable', () => {
     expect(() => loadConfig({ home }, { DESKPILOT_PORT: 'http' })).toThrow(/DESKPILOT_PORT/);
     expect(() => loadConfig({ home }, { DESKPILOT_DESKTOP: 'vnc' })).toThrow(/DESKPILOT_DESKTOP/);
+    expect(() => loadConfig({ home }, { DESKPILOT_CAPTURE: 'xwd' })).toThrow(/DESKPILOT_CAPTURE/);
   });
 
   it('keeps data under XDG_DATA_HOME by default on Linux', () => {

@@ -15,6 +15,11 @@ export interface DaemonConfig {
   allowedHosts: string[];
   /** Which displays back the machines: real X displays, or in-memory fakes for tests. */
   desktop: 'real' | 'fake';
+  /**
+   * How real displays are captured: nut-js's grab with sharp (fast), or screenshot-desktop (the
+   * portable one, slower, kept as a fallback).
+   */
+  capture: 'grab' | 'screenshot-desktop';
   logLevel: string;
   logFormat: 'json' | 'pretty';
   /** Claude's endpoint and key; null leaves the SDK's own default (api.anthropic.com). */
@@ -38,8 +43,9 @@ export interface ConfigOverrides {
 /** The data directory a user would look for: XDG on Linux, the platform's own elsewhere. */
 export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
   if (env['DESKPILOT_HOME']) return env['DESKPILOT_HOME'];
-  if (process.platform === 'darwin')
+  if (process.platform === 'darwin') {
     return join(homedir(), 'Library', 'Application Support', 'deskpilot');
+  }
   if (process.platform === 'win32') {
     return join(env['LOCALAPPDATA'] ?? join(homedir(), 'AppData', 'Local'), 'deskpilot');
   }
@@ -61,12 +67,11 @@ export function loadConfig(
   mkdirSync(home, { recursive: true, mode: 0o700 });
 
   const port = portSchema.safeParse(overrides.port ?? env['DESKPILOT_PORT'] ?? 7878);
-  if (!port.success)
+  if (!port.success) {
     throw new Error('DESKPILOT_PORT (or --port) must be an integer from 0 to 65535');
-
-  const desktop = env['DESKPILOT_DESKTOP'] ?? 'real';
-  if (desktop !== 'real' && desktop !== 'fake')
-    throw new Error('DESKPILOT_DESKTOP must be "real" or "fake"');
+  }
+  const desktop = oneOf(env, 'DESKPILOT_DESKTOP', ['real', 'fake'] as const);
+  const capture = oneOf(env, 'DESKPILOT_CAPTURE', ['grab', 'screenshot-desktop'] as const);
 
   return {
     home,
@@ -81,6 +86,7 @@ export function loadConfig(
       .map((h) => h.trim())
       .filter(Boolean),
     desktop,
+    capture,
     logLevel: env['DESKPILOT_LOG_LEVEL'] ?? 'info',
     logFormat: logFormat(env),
     anthropic: {
@@ -93,6 +99,15 @@ export function loadConfig(
       pruneBatch: positiveInt(env, 'DESKPILOT_SCREENSHOT_PRUNE_BATCH', 10),
     },
   };
+}
+
+/** The variable's value if it is one of `choices`; the first choice when it is unset. */
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, choices: readonly T[]): T {
+  const value = env[name] || choices[0]!;
+  if (!choices.includes(value as T)) {
+    throw new Error(`${name} must be one of ${choices.map((c) => `"${c}"`).join(', ')}`);
+  }
+  return value as T;
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -19,5 +19,6 @@ export async function displayBackendFor(
       component: 'desktop',
     }),
     localDisplay: process.env['DISPLAY'],
+    capture: config.capture,
   });
 }
