@@ -79,7 +79,11 @@ async function benchSettle(desktop: WorkerDesktop, size: string): Promise<string
   return [
     row(`settle ${size}, static screen, wait only`, settleOnly),
     row(`action end → next frame ${size}, settle`, settled),
-    row(`action end → next frame ${size}, ${FIXED_SLEEP_MS} ms sleep`, fixed, `${ratio}× settle`),
+    row(
+      `action end → next frame ${size}, ` + `${FIXED_SLEEP_MS} ms sleep`,
+      fixed,
+      `${ratio}× settle`,
+    ),
   ];
 }
 

@@ -24,7 +24,7 @@ function sink() {
 }
 
 describe('logs', () => {
-  it('log requests and run transitions with the run id, and never the key, text typed or images', async () => {
+  it('log requests and run transitions by run id, never keys, typed text or images', async () => {
     const { lines, raw, log } = sink();
     harness = await DaemonHarness.start({ log });
     const secret = 'hunter2-typed-password';

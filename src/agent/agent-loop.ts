@@ -172,7 +172,8 @@ export class AgentLoop {
     if (this.#run.usage.cost_usd + estimate > limit) {
       throw new RunError(
         'budget_exceeded',
-        `the next model call (about $${estimate.toFixed(4)}) would take the run past its budget of $${limit}`,
+        `the next model call (about $${estimate.toFixed(4)}) ` +
+          `would take the run past its budget of $${limit}`,
       );
     }
   }
@@ -365,7 +366,9 @@ export class AgentLoop {
       );
     }
     if (repeated >= this.#options.noProgressWarnAfter) {
-      carry.notice = `Nothing has changed on the screen for your last ${repeated} identical steps. Try a different approach.`;
+      carry.notice =
+        `Nothing has changed on the screen for your last ${repeated} identical steps. ` +
+        'Try a different approach.';
     }
 
     if (turn.needsHuman) return { ...carry, ...(await this.#needsHuman(turn.needsHuman.question)) };
@@ -466,7 +469,8 @@ export class AgentLoop {
   #endAtStepLimit(): Promise<void> {
     const code = this.#lastVerdictFailed ? 'verification_failed' : 'max_steps_exceeded';
     const message = this.#lastVerdictFailed
-      ? `the verifier did not pass the result before the run reached max_steps (${this.#run.max_steps})`
+      ? 'the verifier did not pass the result ' +
+        `before the run reached max_steps (${this.#run.max_steps})`
       : `the run reached max_steps (${this.#run.max_steps}) before the agent said it was done`;
     return this.#end({ state: 'failed', error: { code, message } });
   }

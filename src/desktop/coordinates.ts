@@ -166,6 +166,7 @@ function regionToScreen(region: Region, frame: Pick<Frame, 'sent' | 'screen'>): 
 function regionError(region: Region, sent: Size): ActionError {
   return new ActionError(
     'coordinate_out_of_bounds',
-    `the region (${region.join(', ')}) leaves the screenshot, which is ${sent.width}×${sent.height}`,
+    `the region (${region.join(', ')}) leaves the screenshot, ` +
+      `which is ${sent.width}×${sent.height}`,
   );
 }

@@ -5,11 +5,16 @@ import type { VerifyInput } from './vision-model.ts';
  * The v4 judge's own instructions. It sees the task, the agent's claim and a fresh screenshot,
  * never the agent's reasoning, so it cannot be talked into agreeing.
  */
-export const VERIFIER_SYSTEM_PROMPT = `You check the work of a computer-use agent. You get the task it was given, the summary it wrote when it said it was done, and a screenshot of the screen taken just now.
-
-Decide from the screenshot, not from the summary, whether the task is complete. The summary only tells you where to look. If the screenshot does not show enough to confirm the task is done, it is not passed.
-
-Answer with a JSON object and nothing else: {"passed": true or false, "reason": "one or two sentences naming what you saw"}. When it is not passed, the reason tells the agent what is still missing or wrong.`;
+export const VERIFIER_SYSTEM_PROMPT = [
+  'You check the work of a computer-use agent. You get the task it was given, the summary it ' +
+    'wrote when it said it was done, and a screenshot of the screen taken just now.',
+  'Decide from the screenshot, not from the summary, whether the task is complete. The summary ' +
+    'only tells you where to look. If the screenshot does not show enough to confirm the task ' +
+    'is done, it is not passed.',
+  'Answer with a JSON object and nothing else: {"passed": true or false, "reason": "one or two ' +
+    'sentences naming what you saw"}. When it is not passed, the reason tells the agent what is ' +
+    'still missing or wrong.',
+].join('\n\n');
 
 export const verdictSchema = z.object({
   passed: z.boolean(),
@@ -27,7 +32,10 @@ export const verdictJsonSchema = {
 };
 
 export function verifierQuestion(input: Pick<VerifyInput, 'task' | 'summary'>): string {
-  return `<task>\n${input.task}\n</task>\n\n<agent_summary>\n${input.summary}\n</agent_summary>\n\nThe screenshot below shows the screen now. Is the task complete?`;
+  return (
+    `<task>\n${input.task}\n</task>\n\n<agent_summary>\n${input.summary}\n</agent_summary>\n\n` +
+    'The screenshot below shows the screen now. Is the task complete?'
+  );
 }
 
 export const VERDICT_REMINDER =

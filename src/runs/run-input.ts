@@ -16,7 +16,8 @@ export const createRunSchema = z.strictObject({
     .enum(['v3', 'v4'], { error: 'cua_version must be "v3" or "v4"' })
     .default('v3')
     .describe(
-      'v3: the agent works until it says it is done. v4: an independent verifier must pass the result.',
+      'v3: the agent works until it says it is done. ' +
+        'v4: an independent verifier must pass the result.',
     ),
   max_steps: z
     .number({ error: 'max_steps must be an integer from 1 to 1000' })

@@ -80,7 +80,8 @@ export function migrate(db: Database.Database): void {
   const newest = Math.max(0, ...applied);
   if (newest > schemaVersion) {
     throw new Error(
-      `the database has schema version ${newest}, newer than this deskpilot knows (${schemaVersion}); upgrade deskpilot`,
+      `the database has schema version ${newest}, ` +
+        `newer than this deskpilot knows (${schemaVersion}); upgrade deskpilot`,
     );
   }
 

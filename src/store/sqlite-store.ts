@@ -192,7 +192,9 @@ export class SqliteRunStore implements RunStore {
   async dueWebhookDeliveries(now: Date, limit: number): Promise<WebhookDelivery[]> {
     return this.#db
       .prepare(
-        "SELECT * FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+        `SELECT * FROM webhook_deliveries
+         WHERE state = 'pending' AND next_attempt_at <= ?
+         ORDER BY next_attempt_at LIMIT ?`,
       )
       .all(now.toISOString(), limit) as WebhookDelivery[];
   }
@@ -211,14 +213,19 @@ export class SqliteRunStore implements RunStore {
     if (outcome.delivered) {
       this.#db
         .prepare(
-          "UPDATE webhook_deliveries SET state = 'delivered', attempts = attempts + 1, last_error = NULL WHERE id = ?",
+          `UPDATE webhook_deliveries
+           SET state = 'delivered', attempts = attempts + 1, last_error = NULL
+           WHERE id = ?`,
         )
         .run(id);
       return;
     }
     this.#db
       .prepare(
-        'UPDATE webhook_deliveries SET state = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at) WHERE id = ?',
+        `UPDATE webhook_deliveries
+         SET state = ?, attempts = attempts + 1, last_error = ?,
+           next_attempt_at = COALESCE(?, next_attempt_at)
+         WHERE id = ?`,
       )
       .run(
         outcome.retryAt ? 'pending' : 'failed',
@@ -265,7 +272,9 @@ export class SqliteRunStore implements RunStore {
     const now = new Date().toISOString();
     this.#db
       .prepare(
-        "INSERT INTO webhook_deliveries (id, run_id, url, body, state, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)",
+        `INSERT INTO webhook_deliveries
+           (id, run_id, url, body, state, attempts, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)`,
       )
       .run(newId('whd'), runId, url, body, now, now);
   }

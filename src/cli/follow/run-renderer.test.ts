@@ -83,7 +83,8 @@ describe('the run renderer', () => {
       'run_1 · scripted:x.json · machine local · up to 10 steps · v4',
       'task: Search for hello',
       'started on machine local',
-      ' 1/10 ▕█░░░░░░░░░░░▏ 0:07 $0.0123  left click at (1, 2) · type 5 characters ✗ ' +
+      ' 1/10 ▕█░░░░░░░░░░░▏ 0:07 $0.0123  ' +
+        'left click at (1, 2) · type 5 characters ✗ ' +
         'no window',
       '      “Clicking the field”',
       '✓ the verifier passed the result: It is shown',

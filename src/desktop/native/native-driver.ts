@@ -300,7 +300,8 @@ function modifierKeys(text: string): Chord {
   if (chords.length !== 1 || !keys.every((key) => /Shift|Control|Alt|Super/.test(key))) {
     throw new ActionError(
       'invalid_modifiers',
-      `"${text}" is not a set of modifier keys; use names such as shift, ctrl, alt or super, joined by +`,
+      `"${text}" is not a set of modifier keys; ` +
+        'use names such as shift, ctrl, alt or super, joined by +',
     );
   }
   return keys;

@@ -7,10 +7,10 @@ import type { ImageFormat } from '../desktop.ts';
  * screenshot-desktop, the portable capture backend (it picks a monitor on macOS and Windows),
  * wrapped so that it fails cleanly. On Linux it runs `xrandr` and then ImageMagick's `import` for
  * every shot; when `xrandr` is missing or the display is dead, its promise is rejected nowhere and
- * crashes the process, or never settles when an `unhandledRejection` handler exists (NATIVE.md §6).
- * So the tools are checked first and every call is raced against a timeout. The worker that calls
- * this has one DISPLAY for its whole life, so the library's habit of reading the environment at
- * each spawn cannot mix displays.
+ * crashes the process, or never settles when an `unhandledRejection` handler exists
+ * (NATIVE.md §6). So the tools are checked first and every call is raced against a timeout. The
+ * worker that calls this has one DISPLAY for its whole life, so the library's habit of reading the
+ * environment at each spawn cannot mix displays.
  */
 export async function captureWithScreenshotDesktop(
   format: ImageFormat,

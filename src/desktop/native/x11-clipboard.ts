@@ -54,7 +54,9 @@ export class X11Clipboard {
     return spawnSync('xclip', ['-version'], { stdio: 'ignore', timeout: 2000 }).status === 0;
   }
 
-  /** Pastes `text` into the focused window by pressing `pasteKeys`, then restores the selections. */
+  /**
+   * Pastes `text` into the focused window by pressing `pasteKeys`, then restores the selections.
+   */
   async paste(text: string, pasteKeys: () => Promise<void>): Promise<void> {
     if (!X11Clipboard.available()) {
       throw new ActionError(

@@ -45,7 +45,7 @@ afterEach(async () => {
 });
 
 describe('WorkerDesktop', () => {
-  it('rejects the call in flight and tells listeners once when the X server goes away', async () => {
+  it('rejects the call in flight and tells listeners once when the X server dies', async () => {
     const desktop = await startFake('crash');
     const lost = vi.fn();
     desktop.onLost(lost);

@@ -94,7 +94,8 @@ async function waitForWindow(app: OwnedProcess, context: LaunchContext): Promise
     if (exit.code === 0) return;
     const why = app.stderrTail.split('\n').slice(-2).join(' ') || 'no message';
     throw new Error(
-      `${app.name} exited (code ${exit.code}, signal ${exit.signal}) before showing a window: ${why}`,
+      `${app.name} exited (code ${exit.code}, signal ${exit.signal}) ` +
+        `before showing a window: ${why}`,
     );
   }
   if (!shown) {

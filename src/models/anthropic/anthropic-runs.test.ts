@@ -88,7 +88,7 @@ function blockTypes(result: Record<string, unknown>): string[] {
 }
 
 describe('anthropic runs', () => {
-  it('plays a hand-written toolset session: batches, zoom, cursor, thinking sent back', async () => {
+  it('plays a handwritten toolset session: batches, zoom, cursor, thinking sent back', async () => {
     fake.reply(...transcript.turns.map((turn) => ({ turn })));
     const run = await harness.createRun({
       task: 'open invoice 42',

@@ -336,7 +336,7 @@ describe('stop reasons', () => {
     expect(messages.at(-1)!.role).toBe('assistant');
   });
 
-  it('drops old screenshots when the context window is full, then fails if it still is', async () => {
+  it('drops old screenshots when the context is full, then fails if it still is', async () => {
     fake.reply(
       { turn: { content: [], stop_reason: 'model_context_window_exceeded' } },
       { turn: { content: [], stop_reason: 'model_context_window_exceeded' } },

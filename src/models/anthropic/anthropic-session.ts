@@ -63,11 +63,15 @@ interface Corrections {
 const MAX_PAUSES = 3;
 
 const REFUSAL_NOTE =
-  'Your last answer stopped as a refusal. If part of the task is something you will not do, call the done tool and say so in the summary; otherwise go on with the task.';
+  'Your last answer stopped as a refusal. If part of the task is something you will not do, ' +
+  'call the done tool and say so in the summary; otherwise go on with the task.';
 const MAX_TOKENS_NOTE =
-  'Your last answer was cut off at the output limit and was discarded. Answer more briefly: a short thought, then the tool calls.';
+  'Your last answer was cut off at the output limit and was discarded. ' +
+  'Answer more briefly: a short thought, then the tool calls.';
 const NO_TOOL_NOTE =
-  'You answered without calling a tool. Go on with computer actions, call the done tool with a summary if the task is complete, or call ask_human if you need the person supervising this run.';
+  'You answered without calling a tool. Go on with computer actions, call the done tool with ' +
+  'a summary if the task is complete, or call ask_human if you need the person supervising ' +
+  'this run.';
 
 /**
  * One run's conversation with Claude through the computer tool. Holds the history in the
@@ -135,7 +139,8 @@ export class AnthropicSession implements AgentSession {
     const { task, stepsTaken } = this.#start;
     const resumed =
       stepsTaken > 0
-        ? `\n\nYou already took ${stepsTaken} steps on this task before the daemon restarted; the screenshot shows where things stand now.`
+        ? `\n\nYou already took ${stepsTaken} steps on this task before the daemon restarted; ` +
+          'the screenshot shows where things stand now.'
         : '';
     return `<task>\n${task}\n</task>${resumed}`;
   }
@@ -283,7 +288,8 @@ export class AnthropicSession implements AgentSession {
     if (told.contextFull) {
       throw new RunError(
         'model_error',
-        "the conversation no longer fits the model's context window, even with old screenshots removed",
+        "the conversation no longer fits the model's context window, " +
+          'even with old screenshots removed',
       );
     }
     told.contextFull = true;
@@ -296,7 +302,8 @@ export class AnthropicSession implements AgentSession {
     if (told.noTool) {
       throw new RunError(
         'model_error',
-        `Claude answered twice without an action, done or ask_human${said ? `: ${clip(said)}` : ''}`,
+        'Claude answered twice without an action, done or ask_human' +
+          (said ? `: ${clip(said)}` : ''),
       );
     }
     told.noTool = true;

@@ -38,7 +38,8 @@ export function anthropicProvider(options: AnthropicProviderOptions): ModelProvi
       if (!client) {
         throw new InvalidRequestError(
           'invalid_field',
-          `anthropic:${model} needs an Anthropic API key: start the daemon with ANTHROPIC_API_KEY set`,
+          `anthropic:${model} needs an Anthropic API key: ` +
+            'start the daemon with ANTHROPIC_API_KEY set',
           { param: 'model' },
         );
       }

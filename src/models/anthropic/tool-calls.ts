@@ -16,7 +16,8 @@ export const agentTools = [
   {
     name: DONE_TOOL,
     description:
-      'Declare the task finished. Call it only after checking on the newest screenshot that the task is complete. The summary says what you did and what you found.',
+      'Declare the task finished. Call it only after checking on the newest screenshot that ' +
+      'the task is complete. The summary says what you did and what you found.',
     input_schema: {
       type: 'object',
       properties: { summary: { type: 'string', description: 'What was done and found.' } },
@@ -26,7 +27,9 @@ export const agentTools = [
   {
     name: ASK_HUMAN_TOOL,
     description:
-      'Ask the person supervising this run a question and wait for the answer. Use it when you cannot go on without them: a login, a choice only they can make, or a confirmation before something that cannot be undone.',
+      'Ask the person supervising this run a question and wait for the answer. Use it when you ' +
+      'cannot go on without them: a login, a choice only they can make, or a confirmation ' +
+      'before something that cannot be undone.',
     input_schema: {
       type: 'object',
       properties: { question: { type: 'string', description: 'What you need from them.' } },
@@ -205,7 +208,10 @@ function actionResult(
 
 function doneAnswer(observation: Observation): string {
   if (observation.verifierFeedback) {
-    return `An independent check of the screen did not confirm the task is done: ${observation.verifierFeedback}\nKeep working, then call ${DONE_TOOL} again.`;
+    return (
+      'An independent check of the screen did not confirm the task is done: ' +
+      `${observation.verifierFeedback}\nKeep working, then call ${DONE_TOOL} again.`
+    );
   }
   return 'Noted.';
 }

@@ -20,7 +20,8 @@ const BETA_HEADER: Record<ToolVersion, string | null> = {
  * Which versions each model accepts on the Claude API, in the order the adapter tries them.
  * Source: the computer-use tool page (GA copy of 2026-09-26) and the 5.5 "what's new" pages: the
  * 5.5 models take only the toolset; Opus 4.8 / 5, Sonnet 5, Fable and Mythos 5.x take both;
- * Opus 4.5–4.7 and Sonnet 4.6 only `computer_20251124`; the 4.5-and-older rest `computer_20250124`.
+ * Opus 4.5–4.7 and Sonnet 4.6 only `computer_20251124`; the 4.5-and-older rest
+ * `computer_20250124`.
  * Matched by prefix, longest first, so dated ids (`claude-haiku-4-5-20251001`) work.
  */
 const MODEL_TOOLS: [prefix: string, versions: ToolVersion[]][] = [

@@ -33,7 +33,8 @@ export function openAICompatibleProvider(options: OpenAICompatibleOptions): Mode
       if (!client) {
         throw new InvalidRequestError(
           'invalid_field',
-          `openai-compatible:${model} needs an endpoint: start the daemon with OPENAI_BASE_URL set (e.g. http://127.0.0.1:11434/v1)`,
+          `openai-compatible:${model} needs an endpoint: ` +
+            'start the daemon with OPENAI_BASE_URL set (e.g. http://127.0.0.1:11434/v1)',
           { param: 'model' },
         );
       }
@@ -41,7 +42,8 @@ export function openAICompatibleProvider(options: OpenAICompatibleOptions): Mode
       if (!found) {
         throw new InvalidRequestError(
           'invalid_field',
-          `cannot tell the action format of "${model}": name a UI-TARS or Qwen-VL model, or add #format, one of ${formatNames.join(', ')}`,
+          `cannot tell the action format of "${model}": ` +
+            `name a UI-TARS or Qwen-VL model, or add #format, one of ${formatNames.join(', ')}`,
           { param: 'model' },
         );
       }

@@ -159,7 +159,9 @@ describe('open model runs', () => {
   it('fails agent_gave_up when Qwen terminates with failure', async () => {
     fake.reply({
       content:
-        'There is no such file.\n<tool_call>\n{"name": "computer_use", "arguments": {"action": "terminate", "status": "failure"}}\n</tool_call>',
+        'There is no such file.\n<tool_call>\n' +
+        '{"name": "computer_use", "arguments": {"action": "terminate", "status": "failure"}}\n' +
+        '</tool_call>',
     });
     const run = await harness.createRun({
       task: 'open it',

@@ -153,7 +153,9 @@ class OpenSession implements AgentSession {
       this.#log.info({ format: this.#format.name }, 'unusable answer, telling the model once');
       this.#messages.push({
         role: 'user',
-        content: `Your last answer could not be used: ${parsed.problem}. Answer again in the format you were given.`,
+        content:
+          `Your last answer could not be used: ${parsed.problem}. ` +
+          'Answer again in the format you were given.',
       });
     }
   }

@@ -72,7 +72,11 @@ describe('ui-tars answers', () => {
 
   it('reads several actions, escapes, drags, keys and scrolls', () => {
     const reply = parseUiTars(
-      `Reflection: the field is empty\nAction_Summary: fill it\nAction: type(content='it\\'s done\\n')\n\nhotkey(key='ctrl s')\n\ndrag(start_box='(1,2)', end_box='(3,4)')\n\nscroll(start_box='(5,6)', direction='up')\n\nleft_double(start_box='(7,8)')\n\nright_single(start_box='(9,10)')\n\nwait()`,
+      `Reflection: the field is empty\nAction_Summary: fill it\n` +
+        `Action: type(content='it\\'s done\\n')\n\nhotkey(key='ctrl s')\n\n` +
+        `drag(start_box='(1,2)', end_box='(3,4)')\n\n` +
+        `scroll(start_box='(5,6)', direction='up')\n\n` +
+        `left_double(start_box='(7,8)')\n\nright_single(start_box='(9,10)')\n\nwait()`,
       same,
     );
     expect(reply.problem).toBeUndefined();

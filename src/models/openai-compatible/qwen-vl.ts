@@ -31,12 +31,16 @@ function computerUseFunction(format: QwenFormat, screen: { width: number; height
     type: 'function',
     function: {
       name: 'computer_use',
-      description: `Use a mouse and keyboard to work with a desktop computer, looking at screenshots.
-* The screen's resolution is ${size.width}x${size.height}.
-* Click on the middle of elements, not their edges, and check the next screenshot for the effect.
-* key presses the keys in order and releases them in reverse; left_click_drag drags from the cursor to coordinate.
-* scroll takes pixels: positive scrolls up, negative down.
-* terminate ends the task with status success or failure.`,
+      description: [
+        'Use a mouse and keyboard to work with a desktop computer, looking at screenshots.',
+        `* The screen's resolution is ${size.width}x${size.height}.`,
+        '* Click on the middle of elements, not their edges, ' +
+          'and check the next screenshot for the effect.',
+        '* key presses the keys in order and releases them in reverse; ' +
+          'left_click_drag drags from the cursor to coordinate.',
+        '* scroll takes pixels: positive scrolls up, negative down.',
+        '* terminate ends the task with status success or failure.',
+      ].join('\n'),
       parameters: {
         type: 'object',
         properties: {
@@ -60,21 +64,24 @@ function qwenSystem(
   guidance: string | null,
 ) {
   const tool = JSON.stringify(computerUseFunction(format, screen));
-  return `You operate a computer to complete the user's task.${guidance ? `\n\n${guidance}` : ''}
-
-# Tools
-
-You may call one or more functions for the user's task.
-
-The functions you can call are described inside <tools></tools> XML tags:
-<tools>
-${tool}
-</tools>
-
-For each function call, write a JSON object with the function's name and arguments inside <tool_call></tool_call> XML tags:
-<tool_call>
-{"name": <function-name>, "arguments": <args-json-object>}
-</tool_call>`;
+  return [
+    `You operate a computer to complete the user's task.${guidance ? `\n\n${guidance}` : ''}`,
+    '',
+    '# Tools',
+    '',
+    "You may call one or more functions for the user's task.",
+    '',
+    'The functions you can call are described inside <tools></tools> XML tags:',
+    '<tools>',
+    tool,
+    '</tools>',
+    '',
+    "For each function call, write a JSON object with the function's name and arguments " +
+      'inside <tool_call></tool_call> XML tags:',
+    '<tool_call>',
+    '{"name": <function-name>, "arguments": <args-json-object>}',
+    '</tool_call>',
+  ].join('\n');
 }
 
 export function qwenFormat(name: QwenFormat): ActionFormat {
@@ -103,7 +110,10 @@ function qwenResults(results: ActionResult[]): string | null {
   if (results.length === 0) return null;
   const lines = results.map((result) => {
     if (result.status === 'ok') return `${result.action.action}: done`;
-    return `${result.action.action}: ${result.status === 'error' ? 'failed' : 'not executed'}: ${result.error ?? ''}`;
+    return (
+      `${result.action.action}: ` +
+      `${result.status === 'error' ? 'failed' : 'not executed'}: ${result.error ?? ''}`
+    );
   });
   return `<tool_response>\n${lines.join('\n')}\n</tool_response>`;
 }

@@ -20,23 +20,28 @@ finished(content='what you did and found')
 call_user() # when the task cannot be done without the user, or you need their help`;
 
 function uiTarsPrompt(task: string, guidance: string | null): string {
-  return `You are a GUI agent working on a computer. You get a task and screenshots of the screen, and you answer with the next action.
-
-## Output format
-\`\`\`
-Thought: ...
-Action: ...
-\`\`\`
-
-## Action space
-${ACTION_SPACE}
-
-## Notes
-- Write the Thought in English: a short plan, then the next action and its target in one sentence.
-- Escape quotes and new lines inside content with \\', \\" and \\n.${guidance ? `\n\n${guidance}` : ''}
-
-## User instruction
-${task}`;
+  return [
+    'You are a GUI agent working on a computer. ' +
+      'You get a task and screenshots of the screen, and you answer with the next action.',
+    '',
+    '## Output format',
+    '```',
+    'Thought: ...',
+    'Action: ...',
+    '```',
+    '',
+    '## Action space',
+    ACTION_SPACE,
+    '',
+    '## Notes',
+    '- Write the Thought in English: a short plan, ' +
+      'then the next action and its target in one sentence.',
+    `- Escape quotes and new lines inside content with \\', \\" and \\n.` +
+      (guidance ? `\n\n${guidance}` : ''),
+    '',
+    '## User instruction',
+    task,
+  ].join('\n');
 }
 
 export function uiTarsFormat(name: Extract<FormatName, `ui-tars-${string}`>): ActionFormat {

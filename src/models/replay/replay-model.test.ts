@@ -90,7 +90,7 @@ describe('replay provider', () => {
     });
   });
 
-  it('fails model_error for a run that does not exist, and refuses a name that is no run id', async () => {
+  it('fails model_error for a missing run, and refuses a name that is no run id', async () => {
     const run = await harness.createRun({
       task: 'x',
       model: 'replay:run_00000000000000000000000000',

@@ -259,7 +259,10 @@ export class FakeAnthropicServer {
       .filter((type) => type.startsWith('computer_'));
     const refused = types.filter((type) => !accepted.includes(type));
     if (refused.length === 0) return null;
-    return `'${model}' does not support tool types: ${refused.join(', ')}. Supported: ${accepted.join(', ')}`;
+    return (
+      `'${model}' does not support tool types: ${refused.join(', ')}. ` +
+      `Supported: ${accepted.join(', ')}`
+    );
   }
 }
 
@@ -327,7 +330,10 @@ function checkImages(body: Record<string, unknown>): string | null {
     if (tool['name'] !== 'computer' || !('display_width_px' in tool)) continue;
     const declared = `${String(tool['display_width_px'])}x${String(tool['display_height_px'])}`;
     if (declared !== `${newest.width}x${newest.height}`) {
-      return `the display is declared ${declared} but the newest screenshot is ${newest.width}x${newest.height}`;
+      return (
+        `the display is declared ${declared} ` +
+        `but the newest screenshot is ${newest.width}x${newest.height}`
+      );
     }
   }
   for (const size of sizes) {
