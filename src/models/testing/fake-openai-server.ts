@@ -13,6 +13,7 @@ export type FakeChatReply =
       content: string;
       toolCalls?: { name: string; arguments: string }[];
       usage?: { prompt_tokens: number; completion_tokens: number };
+      /** Holds the answer this long, or until the client hangs up, as a slow server would. */
       stallMs?: number;
     }
   | { status: number; message: string; headers?: Record<string, string> }
@@ -22,6 +23,8 @@ export interface SeenChatRequest {
   headers: IncomingMessage['headers'];
   body: Record<string, unknown>;
   clientClosed: boolean;
+  /** When the client hung up on the unfinished answer, in `performance.now()` milliseconds. */
+  closedAt: number | null;
 }
 
 export class FakeOpenAIServer {
@@ -31,6 +34,7 @@ export class FakeOpenAIServer {
   #server: Server | null = null;
   #url = '';
   #ids = 0;
+  #closeWaiters: (() => void)[] = [];
 
   static async start(): Promise<FakeOpenAIServer> {
     const fake = new FakeOpenAIServer();
@@ -51,6 +55,12 @@ export class FakeOpenAIServer {
     return this;
   }
 
+  /** Resolves when a client hangs up on an answer in progress. */
+  clientClosed(): Promise<void> {
+    if (this.requests.some((request) => request.clientClosed)) return Promise.resolve();
+    return new Promise((resolve) => this.#closeWaiters.push(resolve));
+  }
+
   async close(): Promise<void> {
     const server = this.#server;
     if (!server) return;
@@ -66,10 +76,14 @@ export class FakeOpenAIServer {
       headers: req.headers,
       body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>,
       clientClosed: false,
+      closedAt: null,
     };
     this.requests.push(seen);
     res.on('close', () => {
-      if (!res.writableFinished) seen.clientClosed = true;
+      if (res.writableFinished) return;
+      seen.clientClosed = true;
+      seen.closedAt = performance.now();
+      for (const wake of this.#closeWaiters.splice(0)) wake();
     });
     res.setHeader('x-fake-server', 'deskpilot test fake, not a model server');
 
@@ -95,7 +109,7 @@ export class FakeOpenAIServer {
       return;
     }
     if ('status' in reply) return sendError(res, reply.status, reply.message, reply.headers);
-    if (reply.stallMs) await new Promise((resolve) => setTimeout(resolve, reply.stallMs));
+    if (reply.stallMs) await waitOrClose(res, reply.stallMs);
     if (res.destroyed) return;
 
     this.#ids += 1;
@@ -150,6 +164,16 @@ function check(seen: SeenChatRequest): string | null {
     }
   }
   return null;
+}
+
+function waitOrClose(res: ServerResponse, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    res.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 function sendError(
