@@ -47,6 +47,20 @@ describe('config', () => {
     expect(() => loadConfig({ home }, { DESKPILOT_CAPTURE: 'xwd' })).toThrow(/DESKPILOT_CAPTURE/);
   });
 
+  it("judges with the run's own model unless DESKPILOT_VERIFIER_MODEL names another", () => {
+    expect(loadConfig({ home }, {}).verifierModel).toBeNull();
+    const config = loadConfig(
+      { home },
+      { DESKPILOT_VERIFIER_MODEL: ' anthropic:claude-opus-5-5 ' },
+    );
+    expect(config.verifierModel).toBe('anthropic:claude-opus-5-5');
+    for (const value of ['claude-opus-5-5', 'anthropic:', ':claude-opus-5-5']) {
+      expect(() => loadConfig({ home }, { DESKPILOT_VERIFIER_MODEL: value })).toThrow(
+        /^DESKPILOT_VERIFIER_MODEL must be provider:model/,
+      );
+    }
+  });
+
   it('keeps data under XDG_DATA_HOME by default on Linux', () => {
     expect(defaultHome({ DESKPILOT_HOME: '/x' })).toBe('/x');
     if (process.platform === 'linux')

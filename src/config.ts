@@ -11,6 +11,11 @@ export interface DaemonConfig {
   apiKey: string;
   webhookSecret: string;
   defaultModel: string;
+  /**
+   * The model that judges v4 runs (`provider:model`); null judges each run with its own model. A
+   * separate judge does not share the blind spots of the model that did the work.
+   */
+  verifierModel: string | null;
   /** Extra names besides loopback that the Host header may carry. */
   allowedHosts: string[];
   /** Which displays back the machines: real X displays, or in-memory fakes for tests. */
@@ -81,6 +86,7 @@ export function loadConfig(
     webhookSecret:
       env['DESKPILOT_WEBHOOK_SECRET'] || secretFile(join(home, 'webhook_secret'), 'whsec_'),
     defaultModel: overrides.model ?? env['DESKPILOT_MODEL'] ?? defaultModelFor(env),
+    verifierModel: modelSpec(env, 'DESKPILOT_VERIFIER_MODEL'),
     allowedHosts: (env['DESKPILOT_ALLOWED_HOSTS'] ?? '')
       .split(',')
       .map((h) => h.trim())
@@ -108,6 +114,21 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, choices: 
     throw new Error(`${name} must be one of ${choices.map((c) => `"${c}"`).join(', ')}`);
   }
   return value as T;
+}
+
+/**
+ * A `provider:model` setting, or null when unset. Only its shape is checked here; whether the
+ * provider can make the model (a key, an endpoint) is checked when the daemon is built.
+ */
+function modelSpec(env: NodeJS.ProcessEnv, name: string): string | null {
+  const value = env[name]?.trim();
+  if (!value) return null;
+  if (!/^[a-z][\w-]*:\S/.test(value)) {
+    throw new Error(
+      `${name} must be provider:model, such as anthropic:claude-opus-5-5; got "${value}"`,
+    );
+  }
+  return value;
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

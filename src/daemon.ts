@@ -54,6 +54,7 @@ export function createDaemon(parts: DaemonParts): Daemon {
     machines,
     models,
     defaultModel: config.defaultModel,
+    verifierModel: config.verifierModel,
     log,
     ...(parts.loopOptions ? { loopOptions: parts.loopOptions } : {}),
   });

@@ -37,6 +37,8 @@ export interface AgentLoopDeps {
   store: RunStore;
   desktop: Desktop;
   model: VisionModel;
+  /** The v4 judge: the run's own model, or the daemon's separate verifier model. */
+  verifier: VisionModel;
   control: RunControl;
   log: Logger;
   options?: AgentLoopOptions;
@@ -60,6 +62,7 @@ export class AgentLoop {
   #run: Run;
   #session: AgentSession | null = null;
   #spec: FrameSpec | null = null;
+  #verifierSpec: FrameSpec | null = null;
   #repeats = { signature: '', count: 0 };
   #lastVerdictFailed = false;
 
@@ -79,9 +82,10 @@ export class AgentLoop {
   }
 
   async #loop(): Promise<void> {
-    const { desktop, model, control } = this.#deps;
+    const { desktop, model, verifier, control } = this.#deps;
     const screen = await desktop.size();
     this.#spec = model.frameSpec(screen);
+    this.#verifierSpec = verifier.frameSpec(screen);
     this.#session = model.startSession({
       runId: this.#run.id,
       task: this.#run.task,
@@ -433,12 +437,12 @@ export class AgentLoop {
   }
 
   async #verify(summary: string, record: StepRecord): Promise<{ passed: boolean; reason: string }> {
-    const { desktop, model, control } = this.#deps;
+    const { desktop, verifier, control } = this.#deps;
     await this.#record([{ type: 'verification.started', data: { step: record.index } }]);
 
-    const frame = await desktop.capture(this.#spec!);
+    const frame = await desktop.capture(this.#verifierSpec!);
     const screenshotId = await this.#saveFrame(frame, record.index);
-    const verdict = await model.verify({
+    const verdict = await verifier.verify({
       task: this.#run.task,
       frame,
       summary,
@@ -462,7 +466,10 @@ export class AgentLoop {
         usage: addUsage(run.usage, verdict.usage, verdict.costUsd, verdict.modelCalls),
       }),
     );
-    this.#log.info({ step: record.index, passed: verdict.passed }, 'verifier answered');
+    this.#log.info(
+      { step: record.index, passed: verdict.passed, verifier: verifier.id },
+      'verifier answered',
+    );
     return outcome;
   }
 

@@ -22,6 +22,8 @@ export interface RunServiceDeps {
   machines: MachineRegistry;
   models: ModelRegistry;
   defaultModel: string;
+  /** The model that judges v4 runs (`DESKPILOT_VERIFIER_MODEL`); null judges with the run's own. */
+  verifierModel?: string | null;
   log: Logger;
   loopOptions?: AgentLoopOptions;
 }
@@ -45,6 +47,7 @@ export class RunService {
   constructor(deps: RunServiceDeps) {
     this.#deps = deps;
     this.#log = deps.log;
+    this.#checkVerifierModel();
     this.#deadlines = new DeadlineTimers((runId) => void this.#expire(runId));
     deps.bus.subscribe((event) => this.#onEvent(event));
     deps.machines.onLost((machineId, reason) => void this.#onMachineLost(machineId, reason));
@@ -210,6 +213,19 @@ export class RunService {
     await Promise.allSettled([...this.#loops]);
   }
 
+  /** A judge that cannot be made (no key, no endpoint) stops the daemon before it listens. */
+  #checkVerifierModel(): void {
+    const spec = this.#deps.verifierModel;
+    if (!spec) return;
+    try {
+      this.#deps.models.resolve(spec);
+    } catch (error) {
+      throw new Error(`DESKPILOT_VERIFIER_MODEL cannot be used: ${errorMessage(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
   async #findIdempotent(key: string, bodyHash: string): Promise<Run | null> {
     const earlier = await this.#deps.store.findIdempotencyKey(key);
     if (!earlier) return null;
@@ -280,12 +296,16 @@ export class RunService {
       if (run.machine_id === LOCAL_MACHINE_ID) await machines.openLocal();
       const desktop = machines.desktop(run.machine_id);
       const model = models.resolve(run.model);
+      // Made per run, as the run's model is: a scripted judge plays its verdicts from the start.
+      const judge = run.cua_version === 'v4' ? this.#deps.verifierModel : null;
+      const verifier = judge ? models.resolve(judge) : model;
       const agent = new AgentLoop({
         run,
         lifecycle,
         store,
         desktop,
         model,
+        verifier,
         control,
         log,
         humanReply,

@@ -22,6 +22,8 @@ export interface HarnessOptions {
   pingMs?: number;
   backend?: FakeDisplayBackend;
   log?: Logger;
+  /** More daemon settings, read as the environment would be, such as DESKPILOT_VERIFIER_MODEL. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -46,6 +48,7 @@ export class DaemonHarness {
         DESKPILOT_API_KEY: testApiKey,
         DESKPILOT_DESKTOP: 'fake',
         DESKPILOT_MODEL: 'scripted:none.json',
+        ...options.env,
       },
     );
     this.daemon = createDaemon({
