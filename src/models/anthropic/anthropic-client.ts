@@ -45,6 +45,7 @@ export interface MessageRequest {
   tools?: Record<string, unknown>[];
   messages: WireMessage[];
   output_config?: Record<string, unknown>;
+  thinking?: Record<string, unknown>;
 }
 
 /** The parts of a response the adapter reads. */
@@ -78,23 +79,25 @@ type BetaStreamParams = Parameters<Anthropic['beta']['messages']['stream']>[0];
 
 /**
  * One streamed Messages call, retried as the policy allows. Streaming keeps long answers inside
- * the SDK's limits and lets a cancelled run abort the HTTP request at once.
+ * the SDK's limits and lets a cancelled run abort the HTTP request at once. With `betas`, the
+ * call goes through the beta namespace, which sends them in the `anthropic-beta` header.
  */
 export function sendMessage(
   client: Anthropic,
   request: MessageRequest,
-  beta: string | null,
+  betas: string[],
   options: CallOptions,
 ): Promise<ModelMessage> {
   const attempt = async (timeout: number): Promise<ModelMessage> => {
     const requestOptions = { signal: options.signal, timeout };
     // The SDK's param types enumerate every block kind; the request is built from checked JSON.
-    const stream = beta
-      ? client.beta.messages.stream(
-          { ...request, betas: [beta] } as unknown as BetaStreamParams,
-          requestOptions,
-        )
-      : client.messages.stream(request as unknown as StreamParams, requestOptions);
+    const stream =
+      betas.length > 0
+        ? client.beta.messages.stream(
+            { ...request, betas } as unknown as BetaStreamParams,
+            requestOptions,
+          )
+        : client.messages.stream(request as unknown as StreamParams, requestOptions);
     return (await stream.finalMessage()) as unknown as ModelMessage;
   };
   return callWithRetries(attempt, options, 'the Anthropic API', classifyAnthropicError);

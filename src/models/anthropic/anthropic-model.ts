@@ -62,7 +62,7 @@ export class AnthropicModel implements VisionModel {
       );
     }
     return new AnthropicSession(
-      { ...rest, versions: tools.versions },
+      { ...rest, versions: tools.versions, bindsThinking: tools.bindsThinking },
       {
         task: init.task,
         system: systemPromptFor(init.systemPrompt, init.instructions),
@@ -110,7 +110,7 @@ export class AnthropicModel implements VisionModel {
         messages,
         output_config: { format: { type: 'json_schema', schema: verdictJsonSchema } },
       },
-      null,
+      [],
       {
         signal: input.signal,
         deadlineAt: input.deadlineAt,

@@ -133,8 +133,13 @@ describe('tool version per model', () => {
       maxWidth: 1920,
       maxHeight: 1080,
     });
-    expect(model('claude-opus-5-5').frameSpec({ width: 3840, height: 2160 })).toMatchObject({
+    expect(model('claude-sonnet-5-5').frameSpec({ width: 3840, height: 2160 })).toMatchObject({
       maxWidth: 2576,
+    });
+    // Opus 5.5 keeps every screenshot, and a request of more than 20 needs them within 2000 px.
+    expect(model('claude-opus-5-5').frameSpec({ width: 3840, height: 2160 })).toMatchObject({
+      maxWidth: 2000,
+      maxHeight: 1125,
     });
   });
 

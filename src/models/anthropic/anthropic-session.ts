@@ -41,6 +41,8 @@ export interface SessionSettings {
   history: ScreenshotHistory;
   retryPolicy: RetryPolicy;
   maxTokens: number;
+  /** The model's thinking is bound to the prompt prefix (see `toolsFor`). */
+  bindsThinking: boolean;
 }
 
 export interface SessionStart {
@@ -61,6 +63,19 @@ interface Corrections {
 }
 
 const MAX_PAUSES = 3;
+
+/**
+ * Once screenshots were removed on a model whose thinking is bound to the prompt prefix, the
+ * thinking blocks after them no longer match it. The API would refuse every later request with
+ * a 400 ("bound to a different conversation"); this asks it to drop those blocks instead. It is
+ * not remembered between requests, so every request after the first removal carries it.
+ * Source: MODELS.md §1.6 and the preserved-thinking docs (platform.claude.com).
+ */
+const DROP_STALE_THINKING = {
+  type: 'adaptive',
+  block_binding: { prefix_mismatch_behavior: 'drop_block' },
+};
+const THINKING_BINDING_BETA = 'thinking-binding-controls-2026-08-01';
 
 const REFUSAL_NOTE =
   'Your last answer stopped as a refusal. If part of the task is something you will not do, ' +
@@ -93,7 +108,9 @@ export class AnthropicSession implements AgentSession {
     this.#settings = settings;
     this.#start = start;
     this.#log = start.log;
-    this.#conversation = new Conversation(settings.history);
+    this.#conversation = new Conversation(settings.history, {
+      onlyAtLimits: settings.bindsThinking,
+    });
   }
 
   get #version(): ToolVersion {
@@ -102,12 +119,21 @@ export class AnthropicSession implements AgentSession {
 
   async next(observation: Observation, signal: AbortSignal): Promise<AgentTurn> {
     this.#conversation.push({ role: 'user', content: this.#userContent(observation) });
-    const pruned = this.#conversation.prune();
-    if (pruned > 0) this.#log.debug({ pruned }, 'old screenshots pruned');
+    const pruned = this.#conversation.prune(observation.frame.sent);
+    if (pruned > 0) this.#logPruned(pruned);
 
     const calls = new Spend();
     const message = await this.#answer(observation.frame, signal, calls);
     return this.#toTurn(message, calls);
+  }
+
+  #logPruned(pruned: number): void {
+    if (!this.#settings.bindsThinking) {
+      this.#log.debug({ pruned }, 'old screenshots pruned');
+      return;
+    }
+    // Rare and not free on these models: the API drops the thinking after the removed ones.
+    this.#log.info({ pruned }, 'screenshots pruned at a request limit, later thinking dropped');
   }
 
   estimateNextCostUsd(observation: Observation): number {
@@ -194,15 +220,18 @@ export class AnthropicSession implements AgentSession {
   ): Promise<ModelMessage | 'retry'> {
     const { client, model, maxTokens, retryPolicy, price } = this.#settings;
     const version = this.#version;
+    const stale = this.#settings.bindsThinking && this.#conversation.edited;
     const request: MessageRequest = {
       model,
       max_tokens: maxTokens,
       system: [{ type: 'text', text: this.#start.system, cache_control: { type: 'ephemeral' } }],
       tools: [computerTool(version, frame.sent), ...agentTools],
       messages: this.#conversation.forRequest(),
+      ...(stale ? { thinking: DROP_STALE_THINKING } : {}),
     };
+    const betas = [betaHeaderFor(version), stale ? THINKING_BINDING_BETA : null];
     try {
-      const message = await sendMessage(client, request, betaHeaderFor(version), {
+      const message = await sendMessage(client, request, betas.filter(isString), {
         signal,
         deadlineAt: this.#start.deadlineAt,
         policy: retryPolicy,
@@ -334,6 +363,10 @@ export class AnthropicSession implements AgentSession {
       retries: calls.retries,
     };
   }
+}
+
+function isString(value: string | null): value is string {
+  return value !== null;
 }
 
 /** The visible text of an answer; thinking stays private to the model. */

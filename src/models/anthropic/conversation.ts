@@ -1,3 +1,4 @@
+import type { Size } from '../../desktop/desktop.ts';
 import type { Block, WireMessage } from './wire.ts';
 
 export interface ScreenshotHistory {
@@ -5,6 +6,33 @@ export interface ScreenshotHistory {
   keep: number;
   /** Older screenshots are removed this many at a time. */
   pruneBatch: number;
+}
+
+/** What one Messages request may hold (MODELS.md §1.5, from the vision and errors docs). */
+export interface RequestLimits {
+  maxImages: number;
+  /** Past this many images, no image may have a side over `manyImagesMaxEdge`. */
+  manyImages: number;
+  manyImagesMaxEdge: number;
+  /** Base64 characters of all images together. */
+  maxImageBytes: number;
+}
+
+export const API_LIMITS: RequestLimits = {
+  maxImages: 600,
+  manyImages: 20,
+  manyImagesMaxEdge: 2000,
+  // The body may be 32 MB; the rest is left for text, tool calls, the system prompt and tools.
+  maxImageBytes: 30 * 1024 * 1024,
+};
+
+export interface ConversationOptions {
+  /**
+   * Prune only when a request would break `limits`, for models whose thinking is bound to the
+   * prompt prefix: each removal invalidates every thinking block after it.
+   */
+  onlyAtLimits?: boolean;
+  limits?: RequestLimits;
 }
 
 const PRUNED = '(an older screenshot, removed to keep the conversation short)';
@@ -16,13 +44,25 @@ const RECENT_BREAKPOINTS = 3;
  * The conversation of one session, in the Messages API's shape. Old screenshots are replaced
  * by a short note in batches: removing one changes the prompt prefix and so the cache, and
  * doing it once every `pruneBatch` turns instead of every turn keeps most calls on cached reads.
+ * Whatever the rule, a request never goes out over the API's image limits.
  */
 export class Conversation {
   readonly messages: WireMessage[] = [];
   readonly #history: ScreenshotHistory;
+  readonly #onlyAtLimits: boolean;
+  readonly #limits: RequestLimits;
+  #largestEdge = 0;
+  #edited = false;
 
-  constructor(history: ScreenshotHistory) {
+  constructor(history: ScreenshotHistory, options: ConversationOptions = {}) {
     this.#history = history;
+    this.#onlyAtLimits = options.onlyAtLimits ?? false;
+    this.#limits = options.limits ?? API_LIMITS;
+  }
+
+  /** True once any screenshot was removed, so the prompt no longer is what the model saw. */
+  get edited(): boolean {
+    return this.#edited;
   }
 
   push(message: WireMessage): void {
@@ -42,12 +82,16 @@ export class Conversation {
     return imageSlots(this.messages).length;
   }
 
-  /** Removes old screenshots once enough have gathered; returns how many went. */
-  prune(): number {
-    const { keep, pruneBatch } = this.#history;
-    const excess = this.imageCount() - keep;
-    const remove = Math.floor(excess / pruneBatch) * pruneBatch;
-    return remove > 0 ? this.#removeOldest(remove) : 0;
+  /**
+   * Removes old screenshots before a request whose newest screenshot is `newest`: in batches
+   * once enough have gathered, or, with `onlyAtLimits`, only when the request would break the
+   * API's limits. Returns how many went.
+   */
+  prune(newest: Size): number {
+    this.#largestEdge = Math.max(this.#largestEdge, newest.width, newest.height);
+    const batch = this.#onlyAtLimits ? 0 : this.#batchToRemove();
+    const removed = batch > 0 ? this.#removeOldest(batch) : 0;
+    return removed + this.#pruneToLimits();
   }
 
   /** Keeps only the newest `keep` screenshots, whatever the batch; for a full context window. */
@@ -55,9 +99,39 @@ export class Conversation {
     return this.#removeOldest(Math.max(0, this.imageCount() - keep));
   }
 
+  #batchToRemove(): number {
+    const { keep, pruneBatch } = this.#history;
+    const excess = this.imageCount() - keep;
+    return Math.floor(excess / pruneBatch) * pruneBatch;
+  }
+
+  /**
+   * Over a limit, removes the oldest screenshots until the request is within half of every
+   * limit: each removal busts the cache (and, on some models, the thinking after it), so when
+   * one must happen it makes room for about as many turns again.
+   */
+  #pruneToLimits(): number {
+    if (this.#fits(1)) return 0;
+    // The limits win over `keep`, since the API refuses the request otherwise; the newest stays.
+    const removable = imageSlots(this.messages).length - 1;
+    let removed = 0;
+    while (removed < removable && !this.#fits(0.5)) removed += this.#removeOldest(1);
+    return removed;
+  }
+
+  #fits(share: number): boolean {
+    const limits = this.#limits;
+    const large = this.#largestEdge > limits.manyImagesMaxEdge;
+    const maxImages = large ? limits.manyImages : limits.maxImages;
+    const images = imageSlots(this.messages);
+    const bytes = images.reduce((sum, slot) => sum + imageBytes(slot.blocks[slot.index]!), 0);
+    return images.length <= maxImages * share && bytes <= limits.maxImageBytes * share;
+  }
+
   #removeOldest(count: number): number {
     const slots = imageSlots(this.messages).slice(0, count);
     for (const { blocks, index } of slots) blocks[index] = { type: 'text', text: PRUNED };
+    if (slots.length > 0) this.#edited = true;
     return slots.length;
   }
 
@@ -78,6 +152,11 @@ export class Conversation {
       return { ...message, content };
     });
   }
+}
+
+function imageBytes(block: Block): number {
+  const source = block['source'] as { data?: unknown } | undefined;
+  return typeof source?.data === 'string' ? source.data.length : 0;
 }
 
 /** Every image in user turns, oldest first, top-level or inside a tool result. */

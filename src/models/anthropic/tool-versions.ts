@@ -47,6 +47,14 @@ const MODEL_TOOLS: [prefix: string, versions: ToolVersion[]][] = [
   ['claude-3-7-sonnet', ['computer_20250124']],
 ];
 
+/**
+ * Models whose thinking blocks are bound to everything sent before them, so that removing an old
+ * screenshot invalidates the thinking that followed it. Source: MODELS.md §1.6 (GA computer-use
+ * page, "Manage screenshot history"): on Fable 5.1 and Opus 5.5 keep the history whole, resize
+ * to at most 2000 px instead, and prune only when unavoidable, with `drop_block`.
+ */
+const THINKING_BOUND: string[] = ['claude-fable-5-1', 'claude-opus-5-5'];
+
 /** Models newer than the table (Fable / Mythos 5.2 and later) try every version, newest first. */
 const UNKNOWN_MODEL_TOOLS: ToolVersion[] = [...toolVersions];
 
@@ -56,6 +64,8 @@ export interface ModelTools {
   /** Image limits the model's screenshots must fit. */
   tier: ImageTier;
   known: boolean;
+  /** Thinking is bound to the prompt prefix: screenshots stay until a request limit forces. */
+  bindsThinking: boolean;
 }
 
 export interface ImageTier {
@@ -67,23 +77,36 @@ export interface ImageTier {
 export const STANDARD_TIER: ImageTier = { maxLongEdge: 1568, maxVisualTokens: 1568 };
 /** Up to 2576 px and 4784 visual tokens (≈3.75 MP): Opus 4.7 and every toolset model. */
 export const HIGH_RES_TIER: ImageTier = { maxLongEdge: 2576, maxVisualTokens: 4784 };
+/**
+ * The high-res tier held to 2000 px a side: a request with more than 20 images is refused when
+ * any of them is larger, so a history that is never pruned must stay within this.
+ */
+export const MANY_IMAGES_TIER: ImageTier = { maxLongEdge: 2000, maxVisualTokens: 4784 };
 
 export function toolsFor(model: string): ModelTools {
+  const bindsThinking = THINKING_BOUND.some((prefix) => hasPrefix(model, prefix));
   const entry = longestPrefix(model);
-  if (!entry) return { versions: UNKNOWN_MODEL_TOOLS, tier: STANDARD_TIER, known: false };
+  if (!entry) {
+    return { versions: UNKNOWN_MODEL_TOOLS, tier: STANDARD_TIER, known: false, bindsThinking };
+  }
   const [prefix, versions] = entry;
   const highRes = versions.includes('computer_toolset_20260801') || prefix === 'claude-opus-4-7';
-  return { versions, tier: highRes ? HIGH_RES_TIER : STANDARD_TIER, known: true };
+  let tier = highRes ? HIGH_RES_TIER : STANDARD_TIER;
+  if (bindsThinking) tier = MANY_IMAGES_TIER;
+  return { versions, tier, known: true, bindsThinking };
 }
 
 function longestPrefix(model: string): [string, ToolVersion[]] | null {
   let best: [string, ToolVersion[]] | null = null;
   for (const entry of MODEL_TOOLS) {
     const [prefix] = entry;
-    const matches = model === prefix || model.startsWith(`${prefix}-`);
-    if (matches && (!best || prefix.length > best[0].length)) best = entry;
+    if (hasPrefix(model, prefix) && (!best || prefix.length > best[0].length)) best = entry;
   }
   return best;
+}
+
+function hasPrefix(model: string, prefix: string): boolean {
+  return model === prefix || model.startsWith(`${prefix}-`);
 }
 
 export function betaHeaderFor(version: ToolVersion): string | null {

@@ -111,4 +111,40 @@ describe('fake Anthropic server', () => {
       'computer_20250124 needs the anthropic-beta header computer-use-2025-01-24',
     ]);
   });
+
+  it('refuses thinking whose prefix changed unless the request lets it drop', async () => {
+    const checked = await FakeAnthropicServer.start({ prefixChecked: ['claude-opus-5-5'] });
+    const sdk = new Anthropic({ apiKey: 'sk-fake', baseURL: checked.url, openTelemetry: false });
+    const ask = { ...params, model: 'claude-opus-5-5' };
+    checked.reply(
+      { turn: { content: [b.thinking('plan', 'sig-p'), b.text('first')] } },
+      { turn: { content: [b.text('kept')] } },
+      { turn: { content: [b.text('dropped')] } },
+    );
+    await sdk.messages.create(ask);
+    const answered = { role: 'assistant' as const, content: [b.thinking('plan', 'sig-p')] };
+    const history = (first: string) => [
+      { role: 'user' as const, content: first },
+      answered,
+      { role: 'user' as const, content: 'next' },
+    ];
+
+    // The same prefix passes; an edited first message fails unless drop_block is asked for.
+    await sdk.messages.create({ ...ask, messages: history('hello') as never });
+    const refused = await sdk.messages
+      .create({ ...ask, messages: history('hello, edited') as never })
+      .catch((e: unknown) => e);
+    await sdk.beta.messages.create({
+      ...ask,
+      messages: history('hello, edited') as never,
+      thinking: { type: 'adaptive', block_binding: { prefix_mismatch_behavior: 'drop_block' } },
+      betas: ['thinking-binding-controls-2026-08-01'],
+    });
+    await checked.close();
+
+    expect((refused as APIError).status).toBe(400);
+    expect(checked.problems).toHaveLength(1);
+    expect(checked.problems[0]).toMatch(/bound to a different conversation/);
+    expect(checked.requests.map((request) => request.droppedThinking)).toEqual([0, 0, 0, 1]);
+  });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -40,12 +41,22 @@ export interface SeenRequest {
   body: Record<string, unknown>;
   /** True when the client hung up before the answer was complete. */
   clientClosed: boolean;
+  /** Thinking blocks whose prefix changed and that the request let the API drop. */
+  droppedThinking: number;
 }
 
 export interface FakeServerOptions {
   /** Tool types each model accepts; others get the real API's 400. Unlisted models take all. */
   accepts?: Record<string, string[]>;
+  /**
+   * Models that bind each thinking block to everything sent before it, as Fable 5.1 and Opus
+   * 5.5 do: a block whose prefix changed is refused with the real API's 400, or dropped when
+   * the request sets `thinking.block_binding.prefix_mismatch_behavior: "drop_block"`.
+   */
+  prefixChecked?: string[];
 }
+
+const THINKING_BINDING_BETA = 'thinking-binding-controls-2026-08-01';
 
 const BETA_FOR_TYPE: Record<string, string> = {
   computer_20241022: 'computer-use-2024-10-22',
@@ -59,6 +70,8 @@ export class FakeAnthropicServer {
   readonly problems: string[] = [];
   readonly #queue: FakeReply[] = [];
   readonly #thinking = new Map<string, string>();
+  /** A digest of what came before each thinking block when it was produced, by signature. */
+  readonly #prefixes = new Map<string, string>();
   readonly #options: FakeServerOptions;
   #server: Server | null = null;
   #url = '';
@@ -110,6 +123,7 @@ export class FakeAnthropicServer {
       headers: req.headers,
       body: parseJson(raw),
       clientClosed: false,
+      droppedThinking: 0,
     };
     this.requests.push(seen);
     res.setHeader('x-fake-server', 'deskpilot test fake, not the Anthropic API');
@@ -129,6 +143,11 @@ export class FakeAnthropicServer {
     }
     const unsupported = this.#unsupportedTool(seen.body);
     if (unsupported) return sendError(res, 400, 'invalid_request_error', unsupported);
+    const mismatch = this.#prefixMismatch(seen);
+    if (mismatch) {
+      this.problems.push(mismatch);
+      return sendError(res, 400, 'invalid_request_error', mismatch);
+    }
 
     const reply = this.#queue.shift() ?? this.fallback?.(seen);
     if (!reply) {
@@ -151,6 +170,7 @@ export class FakeAnthropicServer {
       return this.#streamError(res, model, reply.streamError);
     }
     const message = this.#message(model, reply.turn);
+    this.#notePrefixes(seen.body, reply.turn);
     if (seen.body['stream'] === true) return this.#stream(res, message, reply.stallMs ?? 0);
     res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_fake' });
     res.end(JSON.stringify(message));
@@ -246,6 +266,49 @@ export class FakeAnthropicServer {
           return 'a thinking block came back changed or with an unknown signature';
         }
       }
+    }
+    return null;
+  }
+
+  #notePrefixes(body: Record<string, unknown>, turn: FakeTurn): void {
+    if (!this.#options.prefixChecked?.includes(String(body['model']))) return;
+    const prefix = prefixDigest(body, messagesOf(body).length);
+    for (const block of turn.content) {
+      if (block.type === 'thinking') this.#prefixes.set(String(block['signature']), prefix);
+    }
+  }
+
+  /**
+   * The prefix check of the preserved-thinking docs: a thinking block is valid only while the
+   * system prompt, the tools and every message before it are as they were when it was made.
+   * Cache markers are not content and do not count.
+   */
+  #prefixMismatch(seen: SeenRequest): string | null {
+    const { body } = seen;
+    if (!this.#options.prefixChecked?.includes(String(body['model']))) return null;
+    const binding = (body['thinking'] as { block_binding?: Record<string, unknown> } | undefined)
+      ?.block_binding;
+    const betas = String(seen.headers['anthropic-beta'] ?? '').split(',');
+    if (binding && !betas.map((beta) => beta.trim()).includes(THINKING_BINDING_BETA)) {
+      return `thinking.block_binding requires the ${THINKING_BINDING_BETA} anthropic-beta header`;
+    }
+    const messages = messagesOf(body);
+    for (const [i, message] of messages.entries()) {
+      if (message.role !== 'assistant') continue;
+      const j = message.content.findIndex((block) => block.type === 'thinking');
+      if (j < 0) continue;
+      const made = this.#prefixes.get(String(message.content[j]!['signature']));
+      if (made === undefined || made === prefixDigest(body, i)) continue;
+      if (binding?.['prefix_mismatch_behavior'] !== 'drop_block') {
+        return (
+          `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block. ` +
+          'The block is bound to a different conversation. Remove the block, or set ' +
+          '`thinking.block_binding.prefix_mismatch_behavior` to "drop_block".'
+        );
+      }
+      // This block and every later one are invalid; the API drops them and answers.
+      seen.droppedThinking = countThinking(messages.slice(i));
+      return null;
     }
     return null;
   }
@@ -377,6 +440,26 @@ function messagesOf(body: Record<string, unknown>): { role: string; content: Blo
       ? (message.content as Block[])
       : [{ type: 'text', text: String(message.content) }],
   }));
+}
+
+/** What came before message `end`: system, tools and messages, with cache markers left out. */
+function prefixDigest(body: Record<string, unknown>, end: number): string {
+  const prefix = {
+    system: body['system'] ?? null,
+    tools: body['tools'] ?? null,
+    messages: messagesOf(body).slice(0, end),
+  };
+  const json = JSON.stringify(prefix, (key, value: unknown) =>
+    key === 'cache_control' ? undefined : value,
+  );
+  return createHash('sha256').update(json).digest('hex');
+}
+
+function countThinking(messages: { role: string; content: Block[] }[]): number {
+  return messages
+    .filter((message) => message.role === 'assistant')
+    .flatMap((message) => message.content)
+    .filter((block) => block.type === 'thinking').length;
 }
 
 function hasToolUse(content: Block[]): boolean {
