@@ -9,6 +9,7 @@ import type { RunStore } from '../store/run-store.ts';
 import { openApiDocument } from './openapi.ts';
 import { eventsHandler } from './routes/events.ts';
 import { machineRoutes } from './routes/machines.ts';
+import { runUpdatesHandler } from './routes/run-updates.ts';
 import { runRoutes } from './routes/runs.ts';
 import { browserSafety, requireApiKey } from './security.ts';
 
@@ -22,7 +23,7 @@ export interface AppDeps {
   webhookSecret: string;
   allowedHosts: readonly string[];
   version: string;
-  /** Idle time before the event stream sends a `: ping` comment. */
+  /** Idle time before an event stream sends a `: ping` comment. */
   pingMs?: number;
   /** Extra routes mounted at `/` outside `/v1`, such as the web viewer. */
   site?: Hono;
@@ -55,7 +56,9 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/v1/webhook_secret', (c) =>
     c.json({ object: 'webhook_secret', secret: deps.webhookSecret }),
   );
-  app.get('/v1/runs/:id/events', eventsHandler(deps, { pingMs: deps.pingMs ?? 15_000 }));
+  const pingMs = deps.pingMs ?? 15_000;
+  app.get('/v1/runs/:id/events', eventsHandler(deps, { pingMs }));
+  app.get('/v1/events', runUpdatesHandler(deps, { pingMs }));
   app.route('/v1/runs', runRoutes(deps.runs));
   app.route('/v1/machines', machineRoutes(deps.machines));
   if (deps.site) app.route('/', deps.site);

@@ -69,6 +69,14 @@ const routes: RouteDoc[] = [
   },
   {
     method: 'get',
+    path: '/v1/events',
+    summary:
+      'Every change to every run as Server-Sent Events (run.created, run.updated), each the ' +
+      'current run object, at most one per run every 250 ms; live only, nothing is replayed',
+    responseType: 'text/event-stream',
+  },
+  {
+    method: 'get',
     path: '/v1/runs/{id}/steps',
     summary: 'The steps the run took',
     response: listOf(z.record(z.string(), z.unknown())),

@@ -65,6 +65,11 @@ export class EventBus {
     return () => this.#listeners.delete(listener);
   }
 
+  /** How many `subscribe` listeners are attached, so tests can see that a follower let go. */
+  get listenerCount(): number {
+    return this.#listeners.size;
+  }
+
   #wake(runId: string): void {
     const waiters = this.#waiters.get(runId);
     if (!waiters) return;

@@ -2,7 +2,13 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import {
+  chromium,
+  type BrowserContext,
+  type Page,
+  type Request,
+  type Response,
+} from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../runs/run.ts';
 import { startDaemon, type DaemonProcess } from '../cli/testing/daemon-process.ts';
@@ -95,6 +101,86 @@ describe('the web viewer in chromium', () => {
     expect(await row.locator('.state').textContent()).toBe('succeeded');
     expect(await row.locator('td.task').textContent()).toBe('Open the pricing page');
     expect(await row.locator('td.num').first().textContent()).toBe('2/50');
+    await page.close();
+  });
+
+  it('adds a new run to the open list and shows it succeed, through the stream alone', async () => {
+    const lists: string[] = [];
+    const streams: string[] = [];
+    const onRequest = (request: Request) => {
+      const path = new URL(request.url()).pathname;
+      if (path === '/v1/runs') lists.push(request.url());
+      if (path === '/v1/events') streams.push(request.url());
+    };
+    browser.on('request', onRequest);
+    const page = await openSignedIn('/');
+    await expect.poll(() => page.locator('.list-status').textContent()).not.toBe('Loading…');
+    const listsAtLoad = lists.length;
+
+    const turns = Array.from({ length: 3 }, (_, i) => ({
+      delay_ms: 400,
+      actions: [click(20 + i * 10, 20)],
+    }));
+    const model = daemon.script('list-live', { turns: [...turns, { done: true }] });
+    const created = performance.now();
+    const run = await api<Run>('POST', '/v1/runs', { task: 'A run the list sees live', model });
+    const row = page.locator(`tr[data-run-id="${run.id}"]`);
+    const state = () => row.locator('.state').getAttribute('data-state');
+
+    await expect.poll(() => row.count(), { interval: 20 }).toBe(1);
+    const appearedMs = performance.now() - created;
+    const firstState = await state();
+    await expect.poll(state, { timeout: 10_000, interval: 20 }).toBe('succeeded');
+    const finished = (await api<Run>('GET', `/v1/runs/${run.id}`)).finished_at!;
+    const lagMs = Date.now() - Date.parse(finished);
+
+    // A 2 s poll could not show the row within a second, nor ever without listing again.
+    expect(appearedMs).toBeLessThan(1000);
+    expect(['queued', 'running']).toContain(firstState);
+    expect(lagMs).toBeLessThan(1000);
+    expect(lists.length).toBe(listsAtLoad);
+    expect(streams).toHaveLength(1);
+    expect(await row.locator('td.num').first().textContent()).toBe('4/50');
+    browser.off('request', onRequest);
+    await page.close();
+  });
+
+  it('polls the list while the stream is down, and stops polling once it is back', async () => {
+    let lists = 0;
+    let streamsUp = 0;
+    const onRequest = (request: Request) => {
+      if (new URL(request.url()).pathname === '/v1/runs') lists += 1;
+    };
+    const onResponse = (response: Response) => {
+      if (new URL(response.url()).pathname === '/v1/events' && response.ok()) streamsUp += 1;
+    };
+    browser.on('request', onRequest);
+    browser.on('response', onResponse);
+    await browser.route('**/v1/events', (route) => route.abort());
+    const page = await openSignedIn('/');
+    await expect.poll(() => page.locator('.list-status').textContent()).not.toBe('Loading…');
+
+    const early = await finishedRun('A run seen by polling', daemon.script('poll', { turns: [] }));
+    await expect
+      .poll(() => page.locator(`tr[data-run-id="${early.id}"]`).count(), { timeout: 5000 })
+      .toBe(1);
+    expect(lists).toBeGreaterThanOrEqual(2);
+
+    await browser.unroute('**/v1/events');
+    await expect.poll(() => streamsUp, { timeout: 10_000 }).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const listsWhileLive = lists;
+    const late = await api<Run>('POST', '/v1/runs', {
+      task: 'A run seen through the stream',
+      model: daemon.script('poll-late', { turns: [{ done: true }] }),
+    });
+    const lateState = page.locator(`tr[data-run-id="${late.id}"] .state`);
+    await expect.poll(() => lateState.getAttribute('data-state')).toBe('succeeded');
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(lists).toBe(listsWhileLive);
+
+    browser.off('request', onRequest);
+    browser.off('response', onResponse);
     await page.close();
   });
 

@@ -75,24 +75,56 @@ async function errorOf(response) {
  * dropped stream is reopened with Last-Event-ID, so nothing is missed or seen twice;
  * `onConnection` hears 'live' and 'reconnecting'. Stops when `signal` aborts.
  */
-export async function followEvents(runId, { onEvent, onConnection, signal }) {
+export function followEvents(runId, { onEvent, onConnection, signal }) {
   let after = 0;
+  return followStream(`/v1/runs/${encodeURIComponent(runId)}/events`, {
+    headers: () => ({ 'last-event-id': String(after) }),
+    onEvent: (event) => {
+      after = event.seq;
+      onEvent(event);
+      return terminalTypes.includes(event.type);
+    },
+    onConnection,
+    signal,
+  });
+}
+
+/**
+ * Follows `GET /v1/events`: `onRun` gets the current object of every run that changes, from the
+ * moment `onConnection` hears 'live'. Nothing is replayed, so whoever lists runs does it after
+ * each 'live'. Reopens a dropped stream by itself until `signal` aborts.
+ */
+export function followRunUpdates({ onRun, onConnection, signal }) {
+  return followStream('/v1/events', {
+    headers: () => ({}),
+    onEvent: (run) => {
+      onRun(run);
+      return false;
+    },
+    onConnection,
+    signal,
+  });
+}
+
+/**
+ * Reads an event stream, reopening it with a growing pause whenever it drops or ends, until
+ * `onEvent` returns true or `signal` aborts. A refusal (4xx) is final and rejects.
+ */
+async function followStream(path, { headers, onEvent, onConnection, signal }) {
   let failures = 0;
 
   while (!signal.aborted) {
     try {
-      const response = await send('GET', `/v1/runs/${encodeURIComponent(runId)}/events`, {
-        headers: { accept: 'text/event-stream', 'last-event-id': String(after) },
+      const response = await send('GET', path, {
+        headers: { accept: 'text/event-stream', ...headers() },
         signal,
       });
       if (!response.ok) throw await errorOf(response);
       onConnection('live');
       failures = 0;
 
-      for await (const event of readEvents(response.body)) {
-        after = event.seq;
-        onEvent(event);
-        if (terminalTypes.includes(event.type)) return;
+      for await (const item of readEvents(response.body)) {
+        if (onEvent(item)) return;
       }
     } catch (error) {
       if (signal.aborted) return;
@@ -126,7 +158,8 @@ export async function* readEvents(body) {
       } else if (line.startsWith('data:')) {
         data.push(line.slice(5).replace(/^ /, ''));
       }
-      // `id:` and `event:` repeat what the JSON data holds (seq, type); `:` lines are pings.
+      // `id:` and `event:` add nothing the JSON data lacks (a run update is the run itself, and a
+      // run event holds its seq and type); `:` lines are pings.
     }
   }
 }
