@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { describeAction, type Action } from '../actions/action.ts';
+import type { Action } from '../actions/action.ts';
 import { actionToScreen } from '../desktop/coordinates.ts';
 import type { Desktop, Frame, FrameSpec } from '../desktop/desktop.ts';
 import type { EventDraft } from '../events/event.ts';
@@ -17,14 +16,11 @@ import { InvalidStateError, type Ending, type RunLifecycle } from '../runs/lifec
 import { addUsage, type Run } from '../runs/run.ts';
 import type { RunControl } from '../runs/run-control.ts';
 import type { StepAction, StepRecord } from '../runs/step.ts';
+import { ProgressWatch, type ProgressOptions } from './progress-watch.ts';
+import { frameFacts, newStepRecord, pendingAction } from './step-record.ts';
 import type { RunStore } from '../store/run-store.ts';
 
-export interface AgentLoopOptions {
-  /** Identical steps in a row (same screen, same actions) before the agent is warned. */
-  noProgressWarnAfter: number;
-  /** Identical steps in a row before the run fails `no_progress`. */
-  noProgressFailAfter: number;
-}
+export type AgentLoopOptions = ProgressOptions;
 
 export const defaultLoopOptions: AgentLoopOptions = {
   noProgressWarnAfter: 3,
@@ -46,6 +42,14 @@ export interface AgentLoopDeps {
   humanReply?: string | null;
 }
 
+/** A step as taken: the frame the model saw, its turn, and what became of the actions. */
+interface TakenStep {
+  frame: Frame;
+  turn: AgentTurn;
+  record: StepRecord;
+  results: ActionResult[];
+}
+
 /** What the agent learns at the start of its next step, besides the new frame. */
 type Carry = Omit<Observation, 'frame'>;
 
@@ -57,18 +61,17 @@ type Carry = Omit<Observation, 'frame'>;
  */
 export class AgentLoop {
   readonly #deps: AgentLoopDeps;
-  readonly #options: AgentLoopOptions;
   readonly #log: Logger;
   #run: Run;
   #session: AgentSession | null = null;
   #spec: FrameSpec | null = null;
   #verifierSpec: FrameSpec | null = null;
-  #repeats = { signature: '', count: 0 };
+  readonly #progress: ProgressWatch;
   #lastVerdictFailed = false;
 
   constructor(deps: AgentLoopDeps) {
     this.#deps = deps;
-    this.#options = deps.options ?? defaultLoopOptions;
+    this.#progress = new ProgressWatch(deps.options ?? defaultLoopOptions);
     this.#log = deps.log;
     this.#run = deps.run;
   }
@@ -113,9 +116,7 @@ export class AgentLoop {
     }
   }
 
-  async #step(
-    carry: Carry,
-  ): Promise<{ turn: AgentTurn; record: StepRecord; results: ActionResult[] }> {
+  async #step(carry: Carry): Promise<TakenStep> {
     const index = this.#run.steps_taken + 1;
     const record = newStepRecord(this.#run.id, index);
     await this.#record([{ type: 'step.started', data: { step: index } }]);
@@ -127,8 +128,7 @@ export class AgentLoop {
     const turn = await this.#ask(observation, record);
     const results = await this.#act(turn.actions, frame, record);
     await this.#completeStep(record);
-    this.#noteRepeats(frame, turn.actions);
-    return { turn, record, results };
+    return { frame, turn, record, results };
   }
 
   async #capture(record: StepRecord): Promise<Frame> {
@@ -245,7 +245,7 @@ export class AgentLoop {
         : null;
       if (skipReason) {
         results.push({ action, status: 'not_executed', error: skipReason });
-        record.actions.push(skippedAction(index, action, skipReason));
+        record.actions.push(pendingAction(index, action, skipReason));
         continue;
       }
       const result = await this.#perform(index, action, frame, record);
@@ -265,7 +265,7 @@ export class AgentLoop {
     record: StepRecord,
   ): Promise<ActionResult> {
     const step = record.index;
-    const entry = skippedAction(index, action, null);
+    const entry = pendingAction(index, action, null);
     record.actions.push(entry);
 
     let screenAction: Action;
@@ -354,26 +354,11 @@ export class AgentLoop {
     );
   }
 
-  async #afterStep(step: {
-    turn: AgentTurn;
-    record: StepRecord;
-    results: ActionResult[];
-  }): Promise<Carry | 'ended'> {
+  async #afterStep(step: TakenStep): Promise<Carry | 'ended'> {
     const { turn, results } = step;
     const carry: Carry = { results };
-
-    const repeated = this.#repeats.count;
-    if (repeated >= this.#options.noProgressFailAfter) {
-      throw new RunError(
-        'no_progress',
-        `the screen and the actions did not change for ${repeated} steps`,
-      );
-    }
-    if (repeated >= this.#options.noProgressWarnAfter) {
-      carry.notice =
-        `Nothing has changed on the screen for your last ${repeated} identical steps. ` +
-        'Try a different approach.';
-    }
+    const notice = this.#progress.note(step.frame, turn.actions);
+    if (notice) carry.notice = notice;
 
     if (turn.needsHuman) return { ...carry, ...(await this.#needsHuman(turn.needsHuman.question)) };
     if (turn.done) return this.#done(turn.done.summary, step.record, carry);
@@ -482,17 +467,6 @@ export class AgentLoop {
     return this.#end({ state: 'failed', error: { code, message } });
   }
 
-  #noteRepeats(frame: Frame, actions: Action[]): void {
-    const signature = createHash('sha1')
-      .update(frame.image)
-      .update(JSON.stringify(actions))
-      .digest('hex');
-    this.#repeats =
-      signature === this.#repeats.signature
-        ? { signature, count: this.#repeats.count + 1 }
-        : { signature, count: 1 };
-  }
-
   async #record(events: EventDraft[], update?: (run: Run) => Run): Promise<void> {
     const committed = await this.#deps.lifecycle.record(this.#run.id, events, update);
     this.#run = committed.run;
@@ -527,52 +501,3 @@ export class AgentLoop {
 
 /** Thrown to leave the loop once it has ended the run itself. */
 class LoopEnded extends Error {}
-
-function newStepRecord(runId: string, index: number): StepRecord {
-  return {
-    run_id: runId,
-    index,
-    started_at: new Date().toISOString(),
-    finished_at: null,
-    screenshot_id: null,
-    frame: null,
-    model_text: null,
-    done: null,
-    needs_human: null,
-    actions: [],
-    usage: {
-      input_tokens: 0,
-      output_tokens: 0,
-      cache_read_input_tokens: 0,
-      cache_creation_input_tokens: 0,
-      cost_usd: 0,
-      model_calls: 0,
-    },
-    retries: [],
-    timings: { capture_ms: null, model_ms: null, actions_ms: null },
-    verdict: null,
-  };
-}
-
-function skippedAction(index: number, action: Action, reason: string | null): StepAction {
-  return {
-    index,
-    action,
-    screen_action: null,
-    description: describeAction(action),
-    status: 'not_executed',
-    error: reason,
-    duration_ms: null,
-    output: null,
-  };
-}
-
-function frameFacts(frame: Frame) {
-  return {
-    width: frame.sent.width,
-    height: frame.sent.height,
-    screen_width: frame.screen.width,
-    screen_height: frame.screen.height,
-    scale: frame.scale,
-  };
-}
