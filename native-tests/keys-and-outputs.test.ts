@@ -1,24 +1,13 @@
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StepRecord } from '../src/runs/step.ts';
-import { TestDaemon } from './support/daemon.ts';
-import { PageServer } from './support/page-server.ts';
+import { usePagesAndDaemon } from './support/pages-and-daemon.ts';
 
 describe('keys, held buttons and action outputs in a browser', () => {
-  let daemon: TestDaemon;
-  let pages: PageServer;
-
-  beforeAll(async () => {
-    pages = await PageServer.start();
-    daemon = await TestDaemon.start();
-  });
-
-  afterAll(async () => {
-    await daemon?.stop();
-    await pages?.close();
-  });
+  const started = usePagesAndDaemon();
 
   it('performs key names as models write them, and answers cursor and zoom', async () => {
+    const { daemon, pages } = started;
     const machine = await daemon.createMachine({
       width: 1280,
       height: 800,
@@ -85,6 +74,7 @@ describe('keys, held buttons and action outputs in a browser', () => {
   });
 
   it('tells the model about a key name it does not know and goes on', async () => {
+    const { daemon } = started;
     const machine = await daemon.createMachine({ width: 800, height: 600 });
     const run = await daemon.createScriptedRun(machine.id, {
       turns: [{ actions: [{ action: 'key', text: 'ctrl+banana' }] }, { done: true }],

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fitInside, frameToScreen } from '../src/desktop/coordinates.ts';
-import { TestDaemon } from './support/daemon.ts';
-import { PageServer, type PageEvent } from './support/page-server.ts';
+import type { PageEvent } from './support/page-server.ts';
+import { usePagesAndDaemon } from './support/pages-and-daemon.ts';
 
 const SCREEN = { width: 1920, height: 1080 };
 /** The frame the script is written for, as a model shown 1280×720 screenshots would write it. */
@@ -32,20 +32,10 @@ function inFrame([x, y]: readonly [number, number]): [number, number] {
 }
 
 describe('pointer actions on a 1920×1080 display seen as 1280×720 frames', () => {
-  let daemon: TestDaemon;
-  let pages: PageServer;
-
-  beforeAll(async () => {
-    pages = await PageServer.start();
-    daemon = await TestDaemon.start();
-  });
-
-  afterAll(async () => {
-    await daemon?.stop();
-    await pages?.close();
-  });
+  const started = usePagesAndDaemon();
 
   it('lands every click, drag and scroll within 1 px of the intended screen point', async () => {
+    const { daemon, pages } = started;
     const machine = await daemon.createMachine({
       ...SCREEN,
       launch: [{ browser: pages.pageUrl('input-recorder.html') }],
@@ -115,6 +105,7 @@ describe('pointer actions on a 1920×1080 display seen as 1280×720 frames', () 
   });
 
   it('types any string into a browser field exactly', async () => {
+    const { daemon, pages } = started;
     const text = 'Grüße <b>&</b> ~!@#$%^*()_+{}|:"?> 東京 😀 tab\there';
     pages.events.length = 0;
     const machine = await daemon.createMachine({

@@ -1,24 +1,13 @@
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StepRecord } from '../src/runs/step.ts';
-import { TestDaemon } from './support/daemon.ts';
-import { PageServer } from './support/page-server.ts';
+import { usePagesAndDaemon } from './support/pages-and-daemon.ts';
 
 describe('waiting for the screen to settle', () => {
-  let daemon: TestDaemon;
-  let pages: PageServer;
-
-  beforeAll(async () => {
-    pages = await PageServer.start();
-    daemon = await TestDaemon.start();
-  });
-
-  afterAll(async () => {
-    await daemon?.stop();
-    await pages?.close();
-  });
+  const started = usePagesAndDaemon();
 
   it('shows an animation finished, not caught halfway, in the frame after the action', async () => {
+    const { daemon, pages } = started;
     const machine = await daemon.createMachine({
       width: 1024,
       height: 768,

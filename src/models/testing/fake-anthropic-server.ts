@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackFakeServer, waitOrClose } from './loopback-fake-server.ts';
 
 /**
  * A FAKE Anthropic Messages API for tests. It is not Claude and never calls Anthropic: it binds
@@ -64,59 +64,27 @@ const BETA_FOR_TYPE: Record<string, string> = {
   computer_20251124: 'computer-use-2025-11-24',
 };
 
-export class FakeAnthropicServer {
-  readonly requests: SeenRequest[] = [];
-  /** Protocol mistakes found in requests; a test passes only when this stays empty. */
-  readonly problems: string[] = [];
-  readonly #queue: FakeReply[] = [];
+export class FakeAnthropicServer extends LoopbackFakeServer<FakeReply, SeenRequest> {
   readonly #thinking = new Map<string, string>();
   /** A digest of what came before each thinking block when it was produced, by signature. */
   readonly #prefixes = new Map<string, string>();
   readonly #options: FakeServerOptions;
-  #server: Server | null = null;
-  #url = '';
   #ids = 0;
-  #closeWaiters: (() => void)[] = [];
   /** Used when the queue is empty, so a test can answer from what it was asked. */
   fallback: ((request: SeenRequest) => FakeReply) | null = null;
 
   private constructor(options: FakeServerOptions) {
+    super();
     this.#options = options;
   }
 
   static async start(options: FakeServerOptions = {}): Promise<FakeAnthropicServer> {
     const fake = new FakeAnthropicServer(options);
-    fake.#server = createServer((req, res) => void fake.#handle(req, res));
-    await new Promise<void>((resolve) => fake.#server!.listen(0, '127.0.0.1', resolve));
-    const { port } = fake.#server.address() as AddressInfo;
-    fake.#url = `http://127.0.0.1:${port}`;
+    await fake.listen();
     return fake;
   }
 
-  get url(): string {
-    return this.#url;
-  }
-
-  reply(...replies: FakeReply[]): this {
-    this.#queue.push(...replies);
-    return this;
-  }
-
-  /** Resolves when a client hangs up on an answer in progress. */
-  clientClosed(): Promise<void> {
-    if (this.requests.some((request) => request.clientClosed)) return Promise.resolve();
-    return new Promise((resolve) => this.#closeWaiters.push(resolve));
-  }
-
-  async close(): Promise<void> {
-    const server = this.#server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    this.#server = null;
-  }
-
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
     const seen: SeenRequest = {
       path: req.url ?? '',
@@ -125,13 +93,8 @@ export class FakeAnthropicServer {
       clientClosed: false,
       droppedThinking: 0,
     };
-    this.requests.push(seen);
+    this.track(seen, res);
     res.setHeader('x-fake-server', 'deskpilot test fake, not the Anthropic API');
-    res.on('close', () => {
-      if (res.writableFinished) return;
-      seen.clientClosed = true;
-      for (const wake of this.#closeWaiters.splice(0)) wake();
-    });
 
     if (req.method !== 'POST' || !seen.path.startsWith('/v1/messages')) {
       return sendError(res, 404, 'not_found_error', `the fake serves POST /v1/messages only`);
@@ -149,7 +112,7 @@ export class FakeAnthropicServer {
       return sendError(res, 400, 'invalid_request_error', mismatch);
     }
 
-    const reply = this.#queue.shift() ?? this.fallback?.(seen);
+    const reply = this.nextReply() ?? this.fallback?.(seen);
     if (!reply) {
       this.problems.push('a request arrived with no reply queued');
       return sendError(res, 500, 'api_error', 'the fake has no reply queued for this request');
@@ -540,16 +503,6 @@ function sendError(
     ...headers,
   });
   res.end(JSON.stringify({ type: 'error', error: { type, message }, request_id: 'req_fake' }));
-}
-
-function waitOrClose(res: ServerResponse, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    res.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

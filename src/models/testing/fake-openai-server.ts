@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackFakeServer, waitOrClose } from './loopback-fake-server.ts';
 
 /**
  * A FAKE OpenAI-compatible chat server for tests, standing in for vLLM, Ollama or llama.cpp
@@ -27,49 +27,20 @@ export interface SeenChatRequest {
   closedAt: number | null;
 }
 
-export class FakeOpenAIServer {
-  readonly requests: SeenChatRequest[] = [];
-  readonly problems: string[] = [];
-  readonly #queue: FakeChatReply[] = [];
-  #server: Server | null = null;
-  #url = '';
+export class FakeOpenAIServer extends LoopbackFakeServer<FakeChatReply, SeenChatRequest> {
   #ids = 0;
-  #closeWaiters: (() => void)[] = [];
 
+  /**
+   * Starts the fake. Its `url` is the base URL a client is given, `/v1` included, as
+   * OPENAI_BASE_URL would be.
+   */
   static async start(): Promise<FakeOpenAIServer> {
     const fake = new FakeOpenAIServer();
-    fake.#server = createServer((req, res) => void fake.#handle(req, res));
-    await new Promise<void>((resolve) => fake.#server!.listen(0, '127.0.0.1', resolve));
-    const { port } = fake.#server.address() as AddressInfo;
-    fake.#url = `http://127.0.0.1:${port}/v1`;
+    await fake.listen('/v1');
     return fake;
   }
 
-  /** The base URL a client is given, `/v1` included, as OPENAI_BASE_URL would be. */
-  get url(): string {
-    return this.#url;
-  }
-
-  reply(...replies: FakeChatReply[]): this {
-    this.#queue.push(...replies);
-    return this;
-  }
-
-  /** Resolves when a client hangs up on an answer in progress. */
-  clientClosed(): Promise<void> {
-    if (this.requests.some((request) => request.clientClosed)) return Promise.resolve();
-    return new Promise((resolve) => this.#closeWaiters.push(resolve));
-  }
-
-  async close(): Promise<void> {
-    const server = this.#server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    this.#server = null;
-  }
-
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const seen: SeenChatRequest = {
@@ -78,12 +49,8 @@ export class FakeOpenAIServer {
       clientClosed: false,
       closedAt: null,
     };
-    this.requests.push(seen);
-    res.on('close', () => {
-      if (res.writableFinished) return;
-      seen.clientClosed = true;
+    this.track(seen, res, () => {
       seen.closedAt = performance.now();
-      for (const wake of this.#closeWaiters.splice(0)) wake();
     });
     res.setHeader('x-fake-server', 'deskpilot test fake, not a model server');
 
@@ -95,7 +62,7 @@ export class FakeOpenAIServer {
       this.problems.push(problem);
       return sendError(res, 400, problem);
     }
-    const reply = this.#queue.shift();
+    const reply = this.nextReply();
     if (!reply) {
       this.problems.push('a request arrived with no reply queued');
       return sendError(res, 500, 'the fake has no reply queued');
@@ -164,16 +131,6 @@ function check(seen: SeenChatRequest): string | null {
     }
   }
   return null;
-}
-
-function waitOrClose(res: ServerResponse, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    res.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
 
 function sendError(
