@@ -63,7 +63,8 @@ describe('config', () => {
 
   it('keeps data under XDG_DATA_HOME by default on Linux', () => {
     expect(defaultHome({ DESKPILOT_HOME: '/x' })).toBe('/x');
-    if (process.platform === 'linux')
+    if (process.platform === 'linux') {
       expect(defaultHome({ XDG_DATA_HOME: '/d' })).toBe('/d/deskpilot');
+    }
   });
 });

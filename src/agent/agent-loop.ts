@@ -250,8 +250,9 @@ export class AgentLoop {
       }
       const result = await this.#perform(index, action, frame, record);
       results.push(result);
-      if (result.status === 'error')
+      if (result.status === 'error') {
         skipReason = 'not executed: an earlier action in this turn failed';
+      }
     }
 
     record.timings.actions_ms = Math.round(performance.now() - started);
@@ -292,8 +293,9 @@ export class AgentLoop {
       entry.duration_ms = Math.round(performance.now() - started);
       entry.status = 'ok';
       if (output.kind === 'cursor') entry.output = { cursor: output.position };
-      if (output.kind === 'image')
+      if (output.kind === 'image') {
         entry.output = { screenshot_id: await this.#saveFrame(output.frame, step) };
+      }
       await this.#record([
         {
           type: 'step.action_result',

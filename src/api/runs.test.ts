@@ -168,8 +168,9 @@ describe('POST /v1/runs', () => {
 describe('GET /v1/runs', () => {
   it('lists newest first and pages with starting_after', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i += 1)
+    for (let i = 0; i < 5; i += 1) {
       ids.push((await harness.createRun({ task: `t${i}`, model: slowModel })).id);
+    }
 
     const first = await (await harness.request('/v1/runs?limit=2')).json();
     expect(first.object).toBe('list');

@@ -44,11 +44,12 @@ async function serveCommand(options: ServeOptions): Promise<void> {
   };
   const config = loadConfig(overrides);
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
-  if (config.desktop === 'fake')
+  if (config.desktop === 'fake') {
     log.warn(
       {},
       'machines are in-memory fakes (DESKPILOT_DESKTOP=fake): nothing is seen or driven',
     );
+  }
 
   const daemon = createDaemon({
     config,

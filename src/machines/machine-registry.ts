@@ -186,10 +186,11 @@ export class MachineRegistry {
 
   #entry(id: string): Entry {
     const entry = this.#machines.get(id);
-    if (!entry)
+    if (!entry) {
       throw new NotFoundError('machine_not_found', `no machine with id ${id}`, {
         param: 'machine_id',
       });
+    }
     return entry;
   }
 }

@@ -79,8 +79,9 @@ export class RunService {
         this.#deadlines.arm(run.id, run.deadline_at);
       }
     }
-    if (unfinished.length > 0)
+    if (unfinished.length > 0) {
       this.#log.info({ runs: unfinished.length }, 'recovered unfinished runs');
+    }
     this.#kick(LOCAL_MACHINE_ID);
   }
 
@@ -152,8 +153,9 @@ export class RunService {
 
   async pause(id: string): Promise<Run> {
     const run = await this.get(id);
-    if (run.state !== 'running')
+    if (run.state !== 'running') {
       throw new InvalidStateError(run, 'be paused, only a running run can');
+    }
     const paused = await this.#deps.lifecycle.awaitHuman(id, 'user_paused', 'paused by the user');
     this.#controls.get(id)?.requestPause();
     return paused;

@@ -114,8 +114,9 @@ export class DaemonHarness {
     for (;;) {
       const run = await this.getRun(id);
       if (states.includes(run.state)) return run;
-      if (Date.now() > deadline)
+      if (Date.now() > deadline) {
         throw new Error(`run ${id} stayed ${run.state}, wanted ${states.join('|')}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }

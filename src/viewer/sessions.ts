@@ -54,8 +54,9 @@ export class ViewerSessions {
   start(now = Date.now()): string {
     this.#forgetExpired(this.#sessions, now);
     const oldest = this.#sessions.keys().next();
-    if (this.#sessions.size >= this.#maxSessions && !oldest.done)
+    if (this.#sessions.size >= this.#maxSessions && !oldest.done) {
       this.#sessions.delete(oldest.value);
+    }
     const session = token();
     this.#sessions.set(session, now + this.#sessionTtlMs);
     return session;

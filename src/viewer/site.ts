@@ -93,8 +93,9 @@ export function createViewerSite({ apiKey, sessions = new ViewerSessions() }: Vi
   });
 
   site.get('/session', (c) => {
-    if (!sessions.isValid(getCookie(c, cookieName(c))))
+    if (!sessions.isValid(getCookie(c, cookieName(c)))) {
       throw new AuthenticationError('missing_api_key', 'not signed in');
+    }
     // The page needs the key to call /v1 with a header; only a signed-in browser ever gets it.
     return c.json({ object: 'session', api_key: apiKey }, 200, { 'cache-control': 'no-store' });
   });
@@ -110,8 +111,9 @@ export function createViewerSite({ apiKey, sessions = new ViewerSessions() }: Vi
 
 function loadStaticFiles(): Map<string, string> {
   const files = new Map<string, string>();
-  for (const name of readdirSync(staticDir))
+  for (const name of readdirSync(staticDir)) {
     files.set(name, readFileSync(join(staticDir, name), 'utf8'));
+  }
   return files;
 }
 

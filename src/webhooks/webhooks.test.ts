@@ -46,8 +46,9 @@ afterEach(async () => {
 async function waitForDeliveries(count: number, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (deliveries.length < count) {
-    if (Date.now() > deadline)
+    if (Date.now() > deadline) {
       throw new Error(`only ${deliveries.length} of ${count} deliveries arrived`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -134,8 +134,9 @@ export function integer(value: string): number {
 
 function positiveNumber(value: string): number {
   const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0)
+  if (!Number.isFinite(number) || number <= 0) {
     throw new InvalidArgumentError('expected a positive number');
+  }
   return number;
 }
 

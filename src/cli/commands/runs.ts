@@ -102,8 +102,9 @@ async function listRuns(options: ListOptions, command: Command): Promise<number>
   ]);
   print(table(['ID', 'STATE'.padEnd(14), 'STEPS', 'COST', 'AGE', 'TASK'], rows));
   const last = page.data.at(-1);
-  if (page.has_more && last)
+  if (page.has_more && last) {
     print(style.dim(`more: deskpilot runs ls --starting-after ${last.id}`));
+  }
   return exitCodes.ok;
 }
 
@@ -141,13 +142,15 @@ function describeRun(run: Run, url: string): string[] {
     `steps:    ${run.steps_taken}/${run.max_steps} · ${cost(run.usage.cost_usd)} · ${tokens}`,
     `created:  ${run.created_at} (${age(run.created_at)} ago)${ended}`,
   ];
-  if (run.awaiting_human)
+  if (run.awaiting_human) {
     lines.push(`waiting:  ${run.awaiting_human.reason}: ${run.awaiting_human.message ?? ''}`);
+  }
   if (run.result) lines.push(`result:   ${run.result.summary}`);
-  if (run.result?.verdict)
+  if (run.result?.verdict) {
     lines.push(
       `verdict:  ${run.result.verdict.passed ? 'passed' : 'failed'}: ${run.result.verdict.reason}`,
     );
+  }
   if (run.error) lines.push(`error:    ${run.error.message}`);
   lines.push(`view:     ${url}`);
   return lines;

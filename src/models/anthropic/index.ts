@@ -44,8 +44,9 @@ export function anthropicProvider(options: AnthropicProviderOptions): ModelProvi
         );
       }
       const price = claudePrice(model);
-      if (!price)
+      if (!price) {
         options.log.warn({ model }, 'no price for this model, charging the dearest rates');
+      }
       return new AnthropicModel({
         client,
         model,

@@ -135,8 +135,9 @@ function applyCall(call: Call, parsed: ParsedReply, toFrame: ToFrame): string | 
       return null;
     case 'scroll': {
       const direction = (call.args['direction'] ?? 'down').trim().toLowerCase();
-      if (!['up', 'down', 'left', 'right'].includes(direction))
+      if (!['up', 'down', 'left', 'right'].includes(direction)) {
         return `unknown scroll direction ${direction}`;
+      }
       const at = point('start_box');
       push({
         action: 'scroll',

@@ -327,8 +327,9 @@ function checkToolResults(body: Record<string, unknown>): string | null {
     if (!leading) return 'tool_result blocks must come first in the user turn';
     for (const use of uses) {
       const answers = results.filter((result) => result['tool_use_id'] === use['id']);
-      if (answers.length !== 1)
+      if (answers.length !== 1) {
         return `tool_use ${String(use['id'])} has ${answers.length} results`;
+      }
       const echo = answers[0]!['toolset_name'];
       if (use['toolset_name'] !== undefined && echo !== use['toolset_name']) {
         return `the result for ${String(use['id'])} does not echo toolset_name`;
