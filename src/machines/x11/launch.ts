@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Size } from '../../desktop/desktop.ts';
 import type { LaunchItem } from '../machine.ts';
+import { OWNER_VARIABLE } from './leftovers.ts';
 import { OwnedProcess } from './owned-process.ts';
 import { hasVisibleWindow, pollUntil } from './x11-tools.ts';
 
@@ -68,10 +69,14 @@ function browserCommand(
   return ['chromium', args, { HOME: root, TMPDIR: tmp, XDG_CONFIG_HOME: join(root, 'config') }];
 }
 
-/** The daemon's environment without its keys: launched programs have no business with them. */
+/**
+ * The daemon's environment without its settings and keys: launched programs have no business
+ * with them. The owner mark stays, so a later daemon can find what a killed one left running.
+ */
 function appEnvironment(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const name of Object.keys(env)) {
+    if (name === OWNER_VARIABLE) continue;
     if (name.startsWith('DESKPILOT_') || name.endsWith('_API_KEY')) delete env[name];
   }
   return env;
