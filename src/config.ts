@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ConfigError } from './errors.ts';
 
 export interface DaemonConfig {
   home: string;
@@ -73,7 +74,7 @@ export function loadConfig(
 
   const port = portSchema.safeParse(overrides.port ?? env['DESKPILOT_PORT'] ?? 7878);
   if (!port.success) {
-    throw new Error('DESKPILOT_PORT (or --port) must be an integer from 0 to 65535');
+    throw new ConfigError('DESKPILOT_PORT (or --port) must be an integer from 0 to 65535');
   }
   const desktop = oneOf(env, 'DESKPILOT_DESKTOP', ['real', 'fake'] as const);
   const capture = oneOf(env, 'DESKPILOT_CAPTURE', ['grab', 'screenshot-desktop'] as const);
@@ -111,7 +112,7 @@ export function loadConfig(
 function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, choices: readonly T[]): T {
   const value = env[name] || choices[0]!;
   if (!choices.includes(value as T)) {
-    throw new Error(`${name} must be one of ${choices.map((c) => `"${c}"`).join(', ')}`);
+    throw new ConfigError(`${name} must be one of ${choices.map((c) => `"${c}"`).join(', ')}`);
   }
   return value as T;
 }
@@ -124,7 +125,7 @@ function modelSpec(env: NodeJS.ProcessEnv, name: string): string | null {
   const value = env[name]?.trim();
   if (!value) return null;
   if (!/^[a-z][\w-]*:\S/.test(value)) {
-    throw new Error(
+    throw new ConfigError(
       `${name} must be provider:model, such as anthropic:claude-opus-5-5; got "${value}"`,
     );
   }
@@ -135,7 +136,8 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new ConfigError(`${name} must be a positive integer`);
   return value;
 }
 

@@ -89,6 +89,13 @@ export class UnavailableError extends DeskpilotError {
   }
 }
 
+/** A setting the daemon cannot start with; the message names the setting and what it takes. */
+export class ConfigError extends DeskpilotError {
+  constructor(message: string, options: ErrorOptions = {}) {
+    super('invalid_request_error', 'invalid_config', message, options);
+  }
+}
+
 /**
  * Why a run ended without success. These codes are part of the API: clients branch on them.
  */

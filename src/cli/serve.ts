@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import type { ConfigOverrides } from '../config.ts';
+import { ConfigError } from '../errors.ts';
+import { exitCodes } from './output/exit-codes.ts';
 
 interface ServeOptions {
   home?: string;
@@ -24,6 +26,31 @@ export function registerServe(program: Command): void {
 }
 
 async function serveCommand(options: ServeOptions): Promise<void> {
+  try {
+    await runDaemon(options);
+  } catch (error) {
+    const problem = startupProblem(error, options);
+    if (problem === null) throw error;
+    process.stderr.write(`deskpilot serve: ${problem}\n`);
+    process.exit(exitCodes.usage);
+  }
+}
+
+/**
+ * What a user can fix about a daemon that would not start, in words: a bad setting, or a port
+ * that is taken. Anything else is a fault of deskpilot's and keeps its stack trace.
+ */
+function startupProblem(error: unknown, options: ServeOptions): string | null {
+  if (error instanceof ConfigError) return error.message;
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const where = `port ${options.port ?? process.env['DESKPILOT_PORT'] ?? 7878}`;
+  if (code === 'EADDRINUSE') return `${where} is in use; choose another with --port`;
+  if (code === 'EACCES') return `${where} needs privileges; choose one above 1024 with --port`;
+  if (code === 'EADDRNOTAVAIL') return `the address to bind is not on this machine (--host)`;
+  return null;
+}
+
+async function runDaemon(options: ServeOptions): Promise<void> {
   // Loaded here rather than at the top so that every other command starts without the daemon's
   // native modules (SQLite, image codecs).
   const [{ loadConfig }, { createDaemon }, { createLogger }, backends, models, viewer] =
@@ -59,7 +86,10 @@ async function serveCommand(options: ServeOptions): Promise<void> {
     site: viewer.createViewerSite({ apiKey: config.apiKey }),
   });
   await daemon.start();
-  const { url } = await daemon.listen();
+  const { url } = await daemon.listen().catch(async (error: unknown) => {
+    await daemon.stop();
+    throw error;
+  });
   log.info({ url, home: config.home, model: config.defaultModel }, 'daemon listening');
 
   let stopping = false;

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AgentLoop, type AgentLoopOptions } from '../agent/agent-loop.ts';
-import { ConflictError, NotFoundError, UnavailableError, errorMessage } from '../errors.ts';
+import {
+  ConfigError,
+  ConflictError,
+  NotFoundError,
+  UnavailableError,
+  errorMessage,
+} from '../errors.ts';
 import { isTerminalEvent, type RunEvent } from '../events/event.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { newId } from '../ids.ts';
@@ -222,9 +228,8 @@ export class RunService {
     try {
       this.#deps.models.resolve(spec);
     } catch (error) {
-      throw new Error(`DESKPILOT_VERIFIER_MODEL cannot be used: ${errorMessage(error)}`, {
-        cause: error,
-      });
+      const message = `DESKPILOT_VERIFIER_MODEL cannot be used: ${errorMessage(error)}`;
+      throw new ConfigError(message, { cause: error });
     }
   }
 
