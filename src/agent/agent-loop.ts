@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Action } from '../actions/action.ts';
+import type { Action, Point } from '../actions/action.ts';
 import { actionToScreen } from '../desktop/coordinates.ts';
 import type { Desktop, Frame, FrameSpec } from '../desktop/desktop.ts';
 import type { EventDraft } from '../events/event.ts';
@@ -13,14 +13,20 @@ import type {
   VisionModel,
 } from '../models/vision-model.ts';
 import { InvalidStateError, type Ending, type RunLifecycle } from '../runs/lifecycle.ts';
-import { addUsage, type Run } from '../runs/run.ts';
+import { addUsage, type AwaitingReason, type Run } from '../runs/run.ts';
 import type { RunControl } from '../runs/run-control.ts';
 import type { StepAction, StepRecord } from '../runs/step.ts';
 import { ProgressWatch, type ProgressOptions } from './progress-watch.ts';
 import { frameFacts, newStepRecord, pendingAction } from './step-record.ts';
 import type { RunStore } from '../store/run-store.ts';
 
-export type AgentLoopOptions = ProgressOptions;
+export interface AgentLoopOptions extends ProgressOptions {
+  /**
+   * Hand the screen to a person who moves the pointer while the agent works: the run waits in
+   * `awaiting_human` (`user_input_detected`) instead of fighting them for it. On by default.
+   */
+  pauseOnUserInput?: boolean;
+}
 
 export const defaultLoopOptions: AgentLoopOptions = {
   noProgressWarnAfter: 3,
@@ -67,11 +73,15 @@ export class AgentLoop {
   #spec: FrameSpec | null = null;
   #verifierSpec: FrameSpec | null = null;
   readonly #progress: ProgressWatch;
+  readonly #watchPointer: boolean;
+  /** Where the agent's last actions left the pointer; null until it has acted. */
+  #pointerLeftAt: Point | null = null;
   #lastVerdictFailed = false;
 
   constructor(deps: AgentLoopDeps) {
     this.#deps = deps;
     this.#progress = new ProgressWatch(deps.options ?? defaultLoopOptions);
+    this.#watchPointer = deps.options?.pauseOnUserInput ?? true;
     this.#log = deps.log;
     this.#run = deps.run;
   }
@@ -237,7 +247,7 @@ export class AgentLoop {
   async #act(actions: Action[], frame: Frame, record: StepRecord): Promise<ActionResult[]> {
     const started = performance.now();
     const results: ActionResult[] = [];
-    let skipReason: string | null = null;
+    let skipReason = actions.length > 0 ? await this.#handOverIfTouched() : null;
 
     for (const [index, action] of actions.entries()) {
       skipReason ??= this.#deps.control.pauseRequested
@@ -255,8 +265,29 @@ export class AgentLoop {
       }
     }
 
+    if (this.#watchPointer && results.some((result) => result.status !== 'not_executed')) {
+      this.#pointerLeftAt = await this.#deps.desktop.cursorPosition();
+    }
     record.timings.actions_ms = Math.round(performance.now() - started);
     return results;
+  }
+
+  /**
+   * Someone moved the pointer away from where the agent left it while the model was thinking: a
+   * person is using the screen. The run waits for them and the turn's actions are not performed.
+   * Keys typed without moving the pointer go unnoticed.
+   */
+  async #handOverIfTouched(): Promise<string | null> {
+    const left = this.#pointerLeftAt;
+    if (!this.#watchPointer || left === null) return null;
+    const now = await this.#deps.desktop.cursorPosition();
+    if (now[0] === left[0] && now[1] === left[1]) return null;
+
+    this.#log.info({ from: left, to: now }, 'someone else moved the pointer');
+    const message = 'someone moved the pointer while the agent was working; resume to hand it back';
+    await this.#awaitHuman('user_input_detected', message);
+    this.#deps.control.requestPause();
+    return 'a person took over the pointer before this action';
   }
 
   async #perform(
@@ -387,20 +418,20 @@ export class AgentLoop {
   async #waitForHuman(question: string | null): Promise<Partial<Carry>> {
     const { control } = this.#deps;
     const waiting = control.waitForResume();
-    if (question !== null) await this.#askHuman(question);
-    this.#log.info(
-      { reason: question === null ? 'user_paused' : 'agent_request' },
-      'waiting for a human',
-    );
+    if (question !== null) await this.#awaitHuman('agent_request', question);
+    const reason = this.#run.awaiting_human?.reason ?? 'user_paused';
+    this.#log.info({ reason }, 'waiting for a human');
 
     const message = await waiting;
+    // The person may have left the pointer anywhere; that is where the agent starts from now.
+    this.#pointerLeftAt = null;
     this.#run = (await this.#deps.store.getRun(this.#run.id)) ?? this.#run;
     return message ? { humanReply: message } : {};
   }
 
-  async #askHuman(question: string): Promise<void> {
+  async #awaitHuman(reason: AwaitingReason, message: string): Promise<void> {
     try {
-      this.#run = await this.#deps.lifecycle.awaitHuman(this.#run.id, 'agent_request', question);
+      this.#run = await this.#deps.lifecycle.awaitHuman(this.#run.id, reason, message);
     } catch (error) {
       // The user paused the run while the model was thinking: it already waits for a human, and
       // the agent's question is in the step's model event for them to read.

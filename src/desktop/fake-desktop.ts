@@ -78,6 +78,11 @@ export class FakeDesktop implements Desktop {
     this.#lostListeners.push(listener);
   }
 
+  /** Pretends a person moved the pointer, as someone sharing the screen would. */
+  movePointerByHand(position: Point): void {
+    this.#cursor = position;
+  }
+
   /** Pretends the display died, as a killed X server would. */
   loseDisplay(reason = 'the fake display was taken away'): void {
     this.#lost = reason;

@@ -237,6 +237,52 @@ describe('cancel and pause', () => {
   });
 });
 
+describe('a person at the screen', () => {
+  it('hands the screen over when someone moves the pointer while the model thinks', async () => {
+    harness = await DaemonHarness.start();
+    const model = harness.script({
+      turns: [
+        { actions: [click(10, 10)] },
+        { delay_ms: 300, actions: [click(20, 20)] },
+        { actions: [click(30, 30)] },
+        { done: true, text: 'finished after the person' },
+      ],
+    });
+    const run = await harness.createRun({ task: 'x', model });
+    await waitForEvent(run.id, 'step.started', 2);
+    const desktop = harness.backend.desktops[0]!;
+    desktop.movePointerByHand([500, 400]);
+
+    const waiting = await harness.waitForState(run.id, ['awaiting_human']);
+    expect(waiting.awaiting_human).toMatchObject({ reason: 'user_input_detected' });
+    await waitForEvent(run.id, 'step.completed', 2);
+    expect(desktop.performed).toEqual([click(10, 10)]);
+
+    await harness.request(`/v1/runs/${run.id}/resume`, { method: 'POST' });
+    const done = await harness.waitForState(run.id, ['succeeded']);
+    expect(done.result?.summary).toBe('finished after the person');
+    expect(desktop.performed).toEqual([click(10, 10), click(30, 30)]);
+  });
+
+  it('leaves the pointer alone when told not to watch it', async () => {
+    harness = await DaemonHarness.start({
+      loopOptions: { noProgressWarnAfter: 3, noProgressFailAfter: 5, pauseOnUserInput: false },
+    });
+    const model = harness.script({
+      turns: [
+        { actions: [click(10, 10)] },
+        { delay_ms: 300, actions: [click(20, 20)] },
+        { done: true },
+      ],
+    });
+    const run = await harness.createRun({ task: 'x', model });
+    await waitForEvent(run.id, 'step.started', 2);
+    harness.backend.desktops[0]!.movePointerByHand([500, 400]);
+    await harness.waitForState(run.id, ['succeeded']);
+    expect(harness.backend.desktops[0]!.performed).toHaveLength(2);
+  });
+});
+
 describe('asking for a human', () => {
   it('waits for resume under the pause policy and hands the answer to the agent', async () => {
     const { provider, seen } = recordingProvider([
