@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { machineFolderPrefix } from '../src/machines/x11/leftovers.ts';
 import { TestDaemon } from './support/daemon.ts';
 import { commandOf, descendants, isAlive, killAll, waitUntil } from './support/processes.ts';
 import { xtermIn } from './support/xterm.ts';
@@ -26,6 +27,8 @@ describe('a daemon killed with its machines running', () => {
     const names = started.map((pid) => commandOf(pid) ?? '');
     expect(names.some((name) => name.includes('Xvfb'))).toBe(true);
     expect(names.some((name) => name.includes('xterm'))).toBe(true);
+    const prefix = machineFolderPrefix(home);
+    expect(readdirSync(tmpdir()).filter((name) => name.startsWith(prefix))).toHaveLength(1);
 
     process.kill(first.pid, 'SIGKILL');
     await waitUntil(() => !isAlive(first.pid), 5_000, 'the first daemon to die');
@@ -35,6 +38,7 @@ describe('a daemon killed with its machines running', () => {
     const second = await TestDaemon.start({ env: { DESKPILOT_HOME: home } });
     daemons.push(second);
     await waitUntil(() => !orphans.some(isAlive), 10_000, 'the orphans to be stopped');
+    expect(readdirSync(tmpdir()).filter((name) => name.startsWith(prefix))).toEqual([]);
     const health = await second.request<{ ok: boolean }>('GET', '/v1/health');
     expect(health.body.ok).toBe(true);
   });

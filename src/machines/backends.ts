@@ -3,7 +3,7 @@ import type { DaemonConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { FakeDisplayBackend } from './fake-backend.ts';
 import type { DisplayBackend } from './machine.ts';
-import { markChildren, stopLeftovers } from './x11/leftovers.ts';
+import { machineFolderPrefix, markChildren, stopLeftovers } from './x11/leftovers.ts';
 import { X11DisplayBackend } from './x11/x11-backend.ts';
 
 /**
@@ -25,5 +25,6 @@ export async function displayBackendFor(
     log: desktopLog,
     localDisplay: process.env['DISPLAY'],
     capture: config.capture,
+    folderPrefix: machineFolderPrefix(config.home),
   });
 }

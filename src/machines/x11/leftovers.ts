@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 
 /**
@@ -50,11 +51,15 @@ function environmentOf(pid: number, procDir: string): string {
 
 /**
  * Stops what a killed daemon on the same data dir left running: SIGTERM, then SIGKILL for what
- * is still there after `graceMs`. Resolves with how many processes were found.
+ * is still there after `graceMs`; then removes its machines' folders. Resolves with how many
+ * processes were found.
  */
 export async function stopLeftovers(home: string, log: Logger, graceMs = 2000): Promise<number> {
   const pids = findMarked(ownerMark(home));
-  if (pids.length === 0) return 0;
+  if (pids.length === 0) {
+    removeStaleMachineFolders(home);
+    return 0;
+  }
 
   log.warn({ pids }, 'stopping processes a previous daemon left behind');
   signalAll(pids, 'SIGTERM');
@@ -63,6 +68,7 @@ export async function stopLeftovers(home: string, log: Logger, graceMs = 2000): 
     await new Promise((done) => setTimeout(done, 50));
   }
   signalAll(pids.filter(isAlive), 'SIGKILL');
+  removeStaleMachineFolders(home);
   return pids.length;
 }
 
@@ -83,4 +89,17 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Where a daemon on this data dir keeps its virtual machines' temporary folders. */
+export function machineFolderPrefix(home: string): string {
+  return `deskpilot-vm-${ownerMark(home)}-`;
+}
+
+/** Removes the machine folders a killed daemon on the same data dir could not remove itself. */
+export function removeStaleMachineFolders(home: string, dir = tmpdir()): number {
+  const prefix = machineFolderPrefix(home);
+  const stale = readdirSync(dir).filter((name) => name.startsWith(prefix));
+  for (const name of stale) rmSync(join(dir, name), { recursive: true, force: true });
+  return stale.length;
 }

@@ -22,6 +22,8 @@ const WINDOW_MANAGERS = {
 export interface VirtualDisplayOptions extends VirtualMachineOptions {
   log: Logger;
   capture?: CaptureBackend;
+  /** Prefix of the machine's temporary folder, so a later daemon can find it if this one dies. */
+  folderPrefix?: string;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface VirtualDisplayOptions extends VirtualMachineOptions {
  * no call is under way to notice.
  */
 export async function startVirtualDisplay(options: VirtualDisplayOptions): Promise<OpenedDisplay> {
-  const home = mkdtempSync(join(tmpdir(), 'deskpilot-vm-'));
+  const home = mkdtempSync(join(tmpdir(), options.folderPrefix ?? 'deskpilot-vm-'));
   const processes: OwnedProcess[] = [];
   let starting: Promise<WorkerDesktop> | null = null;
   let stopping = false;

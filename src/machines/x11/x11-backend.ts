@@ -9,6 +9,8 @@ export interface X11BackendOptions {
   /** The daemon's own display, for the `local` machine; usually `$DISPLAY`. */
   localDisplay?: string | undefined;
   capture?: CaptureBackend;
+  /** Prefix of virtual machines' temporary folders. */
+  folderPrefix?: string;
 }
 
 /**
@@ -35,7 +37,12 @@ export class X11DisplayBackend implements DisplayBackend {
   }
 
   startVirtual(options: VirtualMachineOptions): Promise<OpenedDisplay> {
-    return startVirtualDisplay({ ...options, ...this.#common() });
+    const { folderPrefix } = this.#options;
+    return startVirtualDisplay({
+      ...options,
+      ...this.#common(),
+      ...(folderPrefix ? { folderPrefix } : {}),
+    });
   }
 
   #common(): { log: Logger; capture?: CaptureBackend } {
