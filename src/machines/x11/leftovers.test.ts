@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OWNER_VARIABLE, findMarked, ownerMark } from './leftovers.ts';
+import { OWNER_VARIABLE, findMarked, machineFolderPrefix, ownerMark } from './leftovers.ts';
 
 let proc: string;
 
@@ -35,6 +35,13 @@ describe('finding what a killed daemon left running', () => {
 
   it('finds nothing where there is no /proc', () => {
     expect(findMarked('abc', join(proc, 'missing'))).toEqual([]);
+  });
+
+  it('keeps machine folder names short enough for the sockets Chromium puts inside', () => {
+    // A 24-character mark in the folder name made every Chromium launch crash with SIGTRAP.
+    expect(machineFolderPrefix('/a/very/long/data/dir/for/deskpilot').length).toBeLessThanOrEqual(
+      22,
+    );
   });
 
   it('names the same data dir with the same mark however its path is written', () => {

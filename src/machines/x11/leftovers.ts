@@ -91,9 +91,12 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Where a daemon on this data dir keeps its virtual machines' temporary folders. */
+/**
+ * Where a daemon on this data dir keeps its virtual machines' temporary folders. Short on
+ * purpose: Chromium puts Unix sockets inside, and a socket path over 107 bytes crashes it.
+ */
 export function machineFolderPrefix(home: string): string {
-  return `deskpilot-vm-${ownerMark(home)}-`;
+  return `deskpilot-vm-${ownerMark(home).slice(0, 8)}-`;
 }
 
 /** Removes the machine folders a killed daemon on the same data dir could not remove itself. */
