@@ -23,16 +23,32 @@ export interface LaunchContext {
  * daemon's environment minus its own secrets.
  */
 export async function launch(item: LaunchItem, index: number, context: LaunchContext) {
+  // Chromium now and then dies while it sets up on a fresh display ("The platform failed to
+  // initialize", seen once in about a hundred launches here under load); a second start, in a
+  // fresh profile, is cheaper than a machine that fails to start.
+  const attempts = 'browser' in item ? 2 : 1;
+  for (let attempt = 1; ; attempt += 1) {
+    const app = start(item, index, attempt, context);
+    try {
+      await waitForWindow(app, context);
+      return app;
+    } catch (error) {
+      await app.stop();
+      if (attempt >= attempts) throw error;
+      context.log.warn({ app: app.name, err: error }, 'program died before showing a window');
+    }
+  }
+}
+
+function start(item: LaunchItem, index: number, attempt: number, context: LaunchContext) {
   const [command, args, env] =
     'browser' in item
-      ? browserCommand(item.browser, index, context)
+      ? browserCommand(item.browser, `${index}-${attempt}`, context)
       : [item.command[0]!, item.command.slice(1), {}];
-  const app = OwnedProcess.start(`launch[${index}] ${command}`, command, args, {
+  return OwnedProcess.start(`launch[${index}] ${command}`, command, args, {
     env: { ...appEnvironment(), ...env, DISPLAY: context.display },
     group: true,
   });
-  await waitForWindow(app, context);
-  return app;
 }
 
 /**
@@ -43,10 +59,10 @@ export async function launch(item: LaunchItem, index: number, context: LaunchCon
  */
 function browserCommand(
   url: string,
-  index: number,
+  name: string,
   context: LaunchContext,
 ): [string, string[], NodeJS.ProcessEnv] {
-  const root = join(context.home, `browser-${index}`);
+  const root = join(context.home, `browser-${name}`);
   const profile = join(root, 'profile');
   const tmp = join(root, 'tmp');
   mkdirSync(profile, { recursive: true });
