@@ -20,7 +20,7 @@ function fakeProcess(pid: number, environment: string[]): void {
 }
 
 describe('finding what a killed daemon left running', () => {
-  it('finds processes by the exact mark of the data dir, wherever it stands in the environment', () => {
+  it('finds processes by the exact mark of the data dir, anywhere in their environment', () => {
     const mark = ownerMark('/home/me/.local/share/deskpilot');
     fakeProcess(101, [`${OWNER_VARIABLE}=${mark}`, 'DISPLAY=:3']);
     fakeProcess(102, ['DISPLAY=:3', `${OWNER_VARIABLE}=${mark}`]);
