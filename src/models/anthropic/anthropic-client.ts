@@ -1,5 +1,6 @@
 import Anthropic, { APIConnectionError, APIError, AnthropicError } from '@anthropic-ai/sdk';
 import type { Logger } from 'pino';
+import { errorMessage } from '../../errors.ts';
 import type { Usage } from '../../runs/run.ts';
 import {
   retryableStatus,
@@ -128,7 +129,7 @@ export function classifyAnthropicError(error: unknown): Failure {
   const dropped =
     error instanceof AnthropicError ||
     (error instanceof TypeError && /terminated|fetch failed|socket/i.test(error.message));
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return { retryable: dropped, status: null, message, retryAfterMs: null };
 }
 

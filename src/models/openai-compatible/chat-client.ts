@@ -1,4 +1,5 @@
 import OpenAI, { APIConnectionError, APIError } from 'openai';
+import { errorMessage } from '../../errors.ts';
 import type { Usage } from '../../runs/run.ts';
 import {
   retryableStatus,
@@ -87,6 +88,6 @@ export function classifyOpenAIError(error: unknown): Failure {
       retryAfterMs: retryAfterMs(error.headers),
     };
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return { retryable: false, status: null, message, retryAfterMs: null };
 }
