@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { RunError } from '../errors.ts';
+import { sleep } from '../sleep.ts';
 import type { AgentTurn } from './vision-model.ts';
 
 export type RetryNote = AgentTurn['retries'][number];
@@ -163,19 +164,4 @@ export function retryAfterMs(headers: Headers | undefined | null): number | null
 /** Statuses worth another try: timeouts, conflicts, rate limits and every server error. */
 export function retryableStatus(status: number): boolean {
   return status === 408 || status === 409 || status === 429 || status >= 500;
-}
-
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,5 +1,6 @@
 import { createParser } from 'eventsource-parser';
 import { isTerminalEvent, type RunEvent } from '../../events/event.ts';
+import { sleep } from '../../sleep.ts';
 import { ApiError, DaemonUnreachableError, errorFrom, type ApiClient } from './api-client.ts';
 
 export interface FollowOptions {
@@ -126,18 +127,4 @@ function isRetryable(error: unknown): boolean {
   if (error instanceof DaemonUnreachableError) return true;
   // A connection that breaks mid-body surfaces as a plain TypeError ("terminated") from undici.
   return error instanceof TypeError || (error as { code?: string }).code === 'ECONNRESET';
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 }
