@@ -147,13 +147,11 @@ export class AgentLoop {
     record.timings.capture_ms = Math.round(performance.now() - started);
 
     const id = await this.#saveFrame(frame, record.index);
+    const facts = frameFacts(frame);
     record.screenshot_id = id;
-    record.frame = frameFacts(frame);
+    record.frame = facts;
     await this.#record([
-      {
-        type: 'step.screenshot',
-        data: { step: record.index, screenshot_id: id, ...frameFacts(frame) },
-      },
+      { type: 'step.screenshot', data: { step: record.index, screenshot_id: id, ...facts } },
     ]);
     return frame;
   }
@@ -166,11 +164,7 @@ export class AgentLoop {
         run_id: this.#run.id,
         step,
         format: frame.format,
-        width: frame.sent.width,
-        height: frame.sent.height,
-        screen_width: frame.screen.width,
-        screen_height: frame.screen.height,
-        scale: frame.scale,
+        ...frameFacts(frame),
         bytes: frame.image.length,
         created_at: frame.capturedAt.toISOString(),
       },
