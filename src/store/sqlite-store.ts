@@ -33,6 +33,10 @@ function toEvent(row: EventRow): RunEvent {
   };
 }
 
+function toRun(row: { body: string }): Run {
+  return JSON.parse(row.body) as Run;
+}
+
 /**
  * The run store on one SQLite file in WAL mode, with screenshots as files beside it. better-sqlite3
  * is synchronous, so every method is one short transaction on the event loop; the async signatures
@@ -80,7 +84,9 @@ export class SqliteRunStore implements RunStore {
   }
 
   async getRun(id: string): Promise<Run | null> {
-    return this.#readRun(id);
+    const row = this.#db.prepare('SELECT body FROM runs WHERE id = ?').get(id) as
+      { body: string } | undefined;
+    return row ? toRun(row) : null;
   }
 
   async listRuns(filter: RunListFilter): Promise<{ runs: Run[]; hasMore: boolean }> {
@@ -103,7 +109,7 @@ export class SqliteRunStore implements RunStore {
       .prepare(`SELECT body FROM runs ${clause} ORDER BY id DESC LIMIT ?`)
       .all(...params, filter.limit + 1) as { body: string }[];
 
-    const runs = rows.slice(0, filter.limit).map((row) => JSON.parse(row.body) as Run);
+    const runs = rows.slice(0, filter.limit).map(toRun);
     return { runs, hasMore: rows.length > filter.limit };
   }
 
@@ -112,7 +118,7 @@ export class SqliteRunStore implements RunStore {
     const rows = this.#db
       .prepare(`SELECT body FROM runs WHERE state IN (${marks}) ORDER BY id`)
       .all(...states) as { body: string }[];
-    return rows.map((row) => JSON.parse(row.body) as Run);
+    return rows.map(toRun);
   }
 
   async oldestQueued(machineId: string): Promise<Run | null> {
@@ -121,7 +127,7 @@ export class SqliteRunStore implements RunStore {
         "SELECT body FROM runs WHERE machine_id = ? AND state = 'queued' ORDER BY id LIMIT 1",
       )
       .get(machineId) as { body: string } | undefined;
-    return row ? (JSON.parse(row.body) as Run) : null;
+    return row ? toRun(row) : null;
   }
 
   async updateRun(
@@ -133,7 +139,7 @@ export class SqliteRunStore implements RunStore {
         { body: string; last_seq: number } | undefined;
       if (!row) throw new Error(`run ${id} is not in the store`);
 
-      const next = change(JSON.parse(row.body) as Run);
+      const next = change(toRun(row));
       this.#db
         .prepare('UPDATE runs SET state = ?, body = ? WHERE id = ?')
         .run(next.run.state, JSON.stringify(next.run), id);
@@ -237,12 +243,6 @@ export class SqliteRunStore implements RunStore {
 
   close(): void {
     this.#db.close();
-  }
-
-  #readRun(id: string): Run | null {
-    const row = this.#db.prepare('SELECT body FROM runs WHERE id = ?').get(id) as
-      { body: string } | undefined;
-    return row ? (JSON.parse(row.body) as Run) : null;
   }
 
   #appendEvents(runId: string, lastSeq: number, drafts: EventDraft[]): RunEvent[] {
