@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RunError } from '../errors.ts';
 import type { VerifyInput } from './vision-model.ts';
 
 /**
@@ -38,8 +39,7 @@ export function verifierQuestion(input: Pick<VerifyInput, 'task' | 'summary'>): 
   );
 }
 
-export const VERDICT_REMINDER =
-  'Answer only with the JSON object {"passed": boolean, "reason": string}.';
+const VERDICT_REMINDER = 'Answer only with the JSON object {"passed": boolean, "reason": string}.';
 
 /** Reads a verdict from a model's text, tolerating a code fence or words around the object. */
 export function parseVerdict(text: string): JudgeVerdict | null {
@@ -52,4 +52,23 @@ export function parseVerdict(text: string): JudgeVerdict | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Asks the judge for its verdict, and once more after an answer with none in it: `remind` adds
+ * that answer and `reminder` to the conversation first. A second unreadable answer is a
+ * `model_error`.
+ */
+export async function askForVerdict<Answer>(
+  ask: () => Promise<Answer>,
+  said: (answer: Answer) => string,
+  remind: (answer: Answer, reminder: string) => void,
+): Promise<JudgeVerdict> {
+  for (let asked = 0; asked < 2; asked += 1) {
+    const answer = await ask();
+    const verdict = parseVerdict(said(answer));
+    if (verdict) return verdict;
+    remind(answer, VERDICT_REMINDER);
+  }
+  throw new RunError('model_error', 'the verifier did not answer with a pass/fail verdict');
 }

@@ -1,13 +1,11 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { systemPromptFor } from '../../agent/system-prompt.ts';
 import type { FrameSpec, Size } from '../../desktop/desktop.ts';
-import { RunError } from '../../errors.ts';
 import type { Price } from '../pricing.ts';
 import type { RetryPolicy } from '../retry.ts';
 import { Spend } from '../spend.ts';
 import {
-  parseVerdict,
-  VERDICT_REMINDER,
+  askForVerdict,
   verdictJsonSchema,
   VERIFIER_SYSTEM_PROMPT,
   verifierQuestion,
@@ -83,20 +81,20 @@ export class AnthropicModel implements VisionModel {
     ];
     const spent = new Spend();
 
-    for (let asked = 0; asked < 2; asked += 1) {
-      const message = await this.#judge(messages, input, spent);
-      const said = message.content
-        .filter((block) => block.type === 'text')
-        .map((block) => String(block['text']))
-        .join('');
-      const verdict = parseVerdict(said);
-      if (verdict) {
-        return { ...verdict, usage: spent.usage, costUsd: spent.costUsd, modelCalls: spent.calls };
-      }
-      messages.push({ role: 'assistant', content: message.content });
-      messages.push({ role: 'user', content: [text(VERDICT_REMINDER)] });
-    }
-    throw new RunError('model_error', 'the verifier did not answer with a pass/fail verdict');
+    const verdict = await askForVerdict(
+      () => this.#judge(messages, input, spent),
+      (message) =>
+        message.content
+          .filter((block) => block.type === 'text')
+          .map((block) => String(block['text']))
+          .join(''),
+      (message, reminder) =>
+        messages.push(
+          { role: 'assistant', content: message.content },
+          { role: 'user', content: [text(reminder)] },
+        ),
+    );
+    return { ...verdict, usage: spent.usage, costUsd: spent.costUsd, modelCalls: spent.calls };
   }
 
   async #judge(messages: WireMessage[], input: VerifyInput, spent: Spend): Promise<ModelMessage> {

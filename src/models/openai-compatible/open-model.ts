@@ -5,12 +5,7 @@ import { RunError } from '../../errors.ts';
 import { FREE } from '../pricing.ts';
 import type { RetryPolicy } from '../retry.ts';
 import { Spend } from '../spend.ts';
-import {
-  parseVerdict,
-  VERDICT_REMINDER,
-  VERIFIER_SYSTEM_PROMPT,
-  verifierQuestion,
-} from '../verifier.ts';
+import { askForVerdict, VERIFIER_SYSTEM_PROMPT, verifierQuestion } from '../verifier.ts';
 import type {
   AgentSession,
   AgentTurn,
@@ -80,14 +75,16 @@ export class OpenModel implements VisionModel {
         content: [{ type: 'text', text: verifierQuestion(input) }, imagePart(input.frame)],
       },
     ];
-    for (let asked = 0; asked < 2; asked += 1) {
-      const { reply } = await this.#call(messages, input, spend);
-      const verdict = parseVerdict(reply.content);
-      if (verdict) return { ...verdict, usage: spend.usage, costUsd: 0, modelCalls: spend.calls };
-      messages.push({ role: 'assistant', content: reply.content });
-      messages.push({ role: 'user', content: VERDICT_REMINDER });
-    }
-    throw new RunError('model_error', 'the verifier did not answer with a pass/fail verdict');
+    const verdict = await askForVerdict(
+      async () => (await this.#call(messages, input, spend)).reply,
+      (reply) => reply.content,
+      (reply, reminder) =>
+        messages.push(
+          { role: 'assistant', content: reply.content },
+          { role: 'user', content: reminder },
+        ),
+    );
+    return { ...verdict, usage: spend.usage, costUsd: 0, modelCalls: spend.calls };
   }
 
   async #call(messages: ChatMessage[], input: VerifyInput, spend: Spend) {
