@@ -1,3 +1,5 @@
+import { terminalStates } from '../runs/run.ts';
+
 export const eventTypes = [
   'run.created',
   'run.queued',
@@ -20,12 +22,10 @@ export const eventTypes = [
 
 export type EventType = (typeof eventTypes)[number];
 
-export const terminalEventTypes: readonly EventType[] = [
-  'run.succeeded',
-  'run.failed',
-  'run.cancelled',
-  'run.timed_out',
-];
+/** Each terminal state of a run has its event, named after it. */
+export const terminalEventTypes: readonly EventType[] = terminalStates.map(
+  (state) => `run.${state}` as const,
+);
 
 /** An event before the store gives it its sequence number and time. */
 export interface EventDraft {

@@ -3,7 +3,14 @@ import { ConflictError, type RunFailureCode } from '../errors.ts';
 import type { EventDraft, RunEvent } from '../events/event.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { Idempotency, RunStore } from '../store/run-store.ts';
-import { isTerminal, type AwaitingReason, type Run, type RunState, type Verdict } from './run.ts';
+import {
+  isTerminal,
+  type AwaitingReason,
+  type Run,
+  type RunState,
+  type TerminalState,
+  type Verdict,
+} from './run.ts';
 
 const transitions: Record<RunState, readonly RunState[]> = {
   queued: ['running', 'cancelled', 'timed_out', 'failed'],
@@ -14,15 +21,6 @@ const transitions: Record<RunState, readonly RunState[]> = {
   cancelled: [],
   timed_out: [],
 };
-
-const terminalEvent = {
-  succeeded: 'run.succeeded',
-  failed: 'run.failed',
-  cancelled: 'run.cancelled',
-  timed_out: 'run.timed_out',
-} as const;
-
-export type TerminalState = keyof typeof terminalEvent;
 
 export interface Ending {
   state: TerminalState;
@@ -140,8 +138,7 @@ export class RunLifecycle {
       const next = change(run, new Date().toISOString());
       if (!isTerminal(to)) return next;
 
-      const type = terminalEvent[to as TerminalState];
-      const events: EventDraft[] = [...next.events, { type, data: { run: next.run } }];
+      const events: EventDraft[] = [...next.events, { type: `run.${to}`, data: { run: next.run } }];
       const url = next.run.webhook_url;
       if (!url) return { run: next.run, events };
 

@@ -12,15 +12,17 @@ export const runStates = [
 
 export type RunState = (typeof runStates)[number];
 
-export const terminalStates: readonly RunState[] = [
+export const terminalStates = [
   'succeeded',
   'failed',
   'cancelled',
   'timed_out',
-];
+] as const satisfies readonly RunState[];
 
-export function isTerminal(state: RunState): boolean {
-  return terminalStates.includes(state);
+export type TerminalState = (typeof terminalStates)[number];
+
+export function isTerminal(state: RunState): state is TerminalState {
+  return (terminalStates as readonly RunState[]).includes(state);
 }
 
 export type AwaitingReason = 'agent_request' | 'user_paused' | 'user_input_detected';
