@@ -61,6 +61,9 @@ async function follow(
 
   while (!closed.signal.aborted) {
     const version = deps.bus.version(runId);
+    // Read before the events: a run that had ended by now had stored its terminal event too (one
+    // transaction), so the read below holds it unless the client has it already.
+    const ended = isTerminal((await deps.runs.get(runId)).state);
     const events = await deps.store.eventsAfter(runId, cursor, replayBatch);
     for (const event of events) {
       await stream.writeSSE({
@@ -73,7 +76,7 @@ async function follow(
     }
     if (events.length === replayBatch) continue;
     // A client that already has the terminal event gets nothing more, and the stream ends.
-    if (events.length === 0 && isTerminal((await deps.runs.get(runId)).state)) return;
+    if (ended) return;
 
     const outcome = await deps.bus.waitForChange(runId, version, options.pingMs, closed.signal);
     if (outcome === 'timeout') await stream.write(': ping\n\n');
